@@ -1,0 +1,25 @@
+/**
+ * Command-line flags that set configuration keys. Names follow the Prometheus exporter
+ * conventions where one exists (--web.listen-address, --log.level); their help text and defaults
+ * come from the schema.
+ */
+export interface ConfigFlag {
+  flag: string;
+  key: string;
+  type: 'string' | 'boolean' | 'list' | 'csv' | 'int';
+  arg?: string;
+}
+
+export const CONFIG_FLAGS: readonly ConfigFlag[] = [
+  { flag: 'input', key: 'inputs', type: 'list', arg: 'PATH|GLOB|-' },
+  { flag: 'preset', key: 'preset', type: 'string', arg: 'NAME' },
+  { flag: 'default-model', key: 'default_model', type: 'string', arg: 'NAME' },
+  { flag: 'from-beginning', key: 'from_beginning', type: 'boolean' },
+  { flag: 'web.listen-address', key: 'web.listen_address', type: 'string', arg: '[HOST]:PORT' },
+  { flag: 'web.telemetry-path', key: 'web.telemetry_path', type: 'string', arg: 'PATH' },
+  { flag: 'web.enable-ingest', key: 'web.enable_ingest', type: 'boolean' },
+  { flag: 'log.level', key: 'log.level', type: 'string', arg: 'LEVEL' },
+  { flag: 'log.format', key: 'log.format', type: 'string', arg: 'json|logfmt' },
+  { flag: 'labels', key: 'labels.allow', type: 'csv', arg: 'NAME,…' },
+  { flag: 'max-label-values', key: 'labels.max_values', type: 'int', arg: 'N' },
+];

@@ -1,0 +1,119 @@
+import { z } from 'zod';
+import { HISTOGRAM_KEYS, LABEL_NAMES, type HistogramKey, type LabelName } from '../consumers/metrics/definitions.js';
+import { mappingSpecSchema } from '../events/mapping-spec.js';
+import { PRESET_NAMES } from '../events/presets.js';
+
+/**
+ * The one source of truth for configuration. Defaults, validation, the environment variable and
+ * flag names (see ./sources.ts) and docs/configuration.md all derive from this schema.
+ */
+
+export const DEFAULT_PORT = 9838;
+
+const LISTEN_ADDRESS = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]*):(\d{1,5})$/;
+
+const listenAddress = z
+  .string()
+  .regex(LISTEN_ADDRESS, { message: 'expected [host]:port, e.g. ":9838" or "127.0.0.1:9838"' })
+  .refine((s) => Number(s.slice(s.lastIndexOf(':') + 1)) <= 65535, { message: 'expected a port between 0 and 65535' });
+
+const positiveInt = (max = Number.MAX_SAFE_INTEGER) => z.number().int().positive().max(max);
+
+export const configSchema = z
+  .object({
+    inputs: z
+      .array(z.string().min(1))
+      .default([])
+      .describe('Log files to follow: paths, globs (/var/log/vllm/*.jsonl) or - for stdin.'),
+    preset: z
+      .enum(['auto', ...PRESET_NAMES, 'custom'])
+      .default('auto')
+      .describe('Log shape. `auto` picks a built-in preset per line by the fields present; `custom` uses `mapping`.'),
+    mapping: mappingSpecSchema.optional().describe('Custom field mapping, used with preset `custom` (see README, "Custom mappings").'),
+    default_model: z.string().min(1).default('unknown').describe('Model label for lines that name no model (TGI, single-model servers).'),
+    from_beginning: z.boolean().default(false).describe('Read files that exist at startup from the start instead of their end.'),
+    web: z
+      .object({
+        listen_address: listenAddress.default(`:${DEFAULT_PORT}`).describe('Address to serve /metrics and the other endpoints on.'),
+        telemetry_path: z
+          .string()
+          .regex(/^\/[A-Za-z0-9._~/-]*$/, { message: 'expected a URL path starting with /' })
+          .default('/metrics')
+          .describe('Path under which to expose metrics.'),
+        enable_ingest: z.boolean().default(false).describe('Accept JSONL request bodies on POST /ingest.'),
+        ingest_max_body_bytes: positiveInt(1 << 30)
+          .default(10 * 1024 * 1024)
+          .describe('Largest /ingest body; larger ones get 413 and nothing from them is counted.'),
+        gzip: z.boolean().default(true).describe('Compress responses for clients that accept gzip.'),
+      })
+      .strict()
+      .prefault({}),
+    log: z
+      .object({
+        level: z.enum(['debug', 'info', 'warn', 'error']).default('info').describe('Minimum level of the sidecar\'s own log lines.'),
+        format: z.enum(['json', 'logfmt']).default('json').describe('Format of the sidecar\'s own log lines (stderr).'),
+      })
+      .strict()
+      .prefault({}),
+    lines: z
+      .object({
+        max_bytes: positiveInt(1 << 30)
+          .default(1024 * 1024)
+          .describe('Longest accepted line; longer lines are discarded and counted as too_long.'),
+      })
+      .strict()
+      .prefault({}),
+    labels: z
+      .object({
+        allow: z
+          .array(z.enum(LABEL_NAMES as [LabelName, ...LabelName[]]))
+          .min(1)
+          .refine((a) => new Set(a).size === a.length, { message: 'expected each label once' })
+          .default(['model', 'status'])
+          .describe(`Labels on the request metrics, from: ${LABEL_NAMES.join(', ')}.`),
+        max_values: positiveInt(100_000)
+          .default(100)
+          .describe('Distinct values kept per label; later values fold into __other__ (counted).'),
+        max_value_length: positiveInt(4096).default(128).describe('Label values are cut to this many characters.'),
+      })
+      .strict()
+      .prefault({}),
+    buckets: z
+      .partialRecord(
+        z.enum(HISTOGRAM_KEYS as [HistogramKey, ...HistogramKey[]]),
+        z
+          .array(z.number().finite())
+          .min(1)
+          .refine((b) => b.every((v, i) => i === 0 || v > (b[i - 1] as number)), { message: 'expected strictly increasing bucket bounds' }),
+      )
+      .default({})
+      .describe(`Histogram bucket overrides (seconds or tokens) by histogram: ${HISTOGRAM_KEYS.join(', ')}.`),
+    limits: z
+      .object({
+        max_duration_seconds: z.number().positive().default(86_400).describe('Durations above this are absurd: dropped and counted as out_of_range.'),
+        max_tokens: positiveInt().default(10_000_000).describe('Token counts above this are dropped and counted as out_of_range.'),
+        max_gpu_memory_bytes: z.number().positive().default(2 ** 44).describe('GPU memory values above this are dropped and counted as out_of_range.'),
+      })
+      .strict()
+      .prefault({}),
+    exemplars: z.boolean().default(true).describe('Attach the request id as an exemplar to latency buckets (OpenMetrics scrapes only).'),
+    tail: z
+      .object({
+        poll_interval_ms: positiveInt(60_000).default(500).describe('How often files are stat-checked besides fs.watch events.'),
+        read_chunk_bytes: positiveInt(64 << 20).default(1 << 20).describe('Bytes per read() call.'),
+        read_budget_bytes: positiveInt(1 << 30)
+          .default(8 << 20)
+          .describe('Bytes one file may read before yielding, so a backlog cannot stall scrapes.'),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    if (c.preset === 'custom' && c.mapping === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['mapping'], input: undefined, message: 'expected a mapping when preset is "custom"' });
+    }
+  });
+
+export type Config = z.output<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;

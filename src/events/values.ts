@@ -1,0 +1,220 @@
+/**
+ * Parsers that turn one raw JSON value into a number in base units, or say why they cannot.
+ * Each returns a number on success and a FieldProblem string otherwise: no exceptions and no
+ * allocation on the hot path.
+ */
+
+export const FIELD_PROBLEMS = ['wrong_type', 'unparseable', 'negative', 'out_of_range', 'not_integer'] as const;
+export type FieldProblem = (typeof FIELD_PROBLEMS)[number];
+
+export const DURATION_UNITS = ['ns', 'us', 'ms', 's', 'duration'] as const;
+export type DurationUnit = (typeof DURATION_UNITS)[number];
+export const BYTE_UNITS = ['B', 'KB', 'MB', 'GB', 'KiB', 'MiB', 'GiB'] as const;
+export type ByteUnit = (typeof BYTE_UNITS)[number];
+export const TIMESTAMP_FORMATS = ['auto', 'epoch_s', 'epoch_ms', 'epoch_us', 'epoch_ns', 'iso8601'] as const;
+export type TimestampFormat = (typeof TIMESTAMP_FORMATS)[number];
+
+// Divisors, not factors: 1876 / 1e3 is exactly 1.876, while 1876 * 1e-3 is 1.8760000000000001.
+const DURATION_DIVISOR: Record<Exclude<DurationUnit, 'duration'>, number> = { ns: 1e9, us: 1e6, ms: 1e3, s: 1 };
+const BYTE_SCALE: Record<ByteUnit, number> = {
+  B: 1,
+  KB: 1e3,
+  MB: 1e6,
+  GB: 1e9,
+  KiB: 1024,
+  MiB: 1024 ** 2,
+  GiB: 1024 ** 3,
+};
+
+/** A number, or a string holding only a finite decimal number ("1240", " 3.5 "). */
+export function toNumber(raw: unknown): number | FieldProblem {
+  if (typeof raw === 'number') return Number.isFinite(raw) ? raw : 'unparseable';
+  if (typeof raw === 'string') {
+    // Number('') is 0 and Number('0x1f') is 31: accept only plain decimal notation.
+    if (!NUMERIC.test(raw)) return 'unparseable';
+    return Number(raw);
+  }
+  return 'wrong_type';
+}
+const NUMERIC = /^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/;
+
+/**
+ * Seconds from a number in `unit`, or from a duration string as Rust's `Debug` for `Duration`
+ * (TGI) and Go print them: "357.867572ms", "49.382µs", "1.2s", "1m30s", "250ns".
+ */
+export function toSeconds(raw: unknown, unit: DurationUnit, maxSeconds: number): number | FieldProblem {
+  let seconds: number;
+  if (typeof raw === 'string' && hasUnitSuffix(raw)) {
+    const parsed = parseDurationString(raw);
+    if (parsed === undefined) return 'unparseable';
+    seconds = parsed;
+  } else {
+    if (unit === 'duration') return typeof raw === 'string' ? 'unparseable' : 'wrong_type';
+    const n = toNumber(raw);
+    if (typeof n === 'string') return n;
+    seconds = n / DURATION_DIVISOR[unit];
+  }
+  if (seconds < 0) return 'negative';
+  if (seconds > maxSeconds) return 'out_of_range';
+  return seconds;
+}
+
+function hasUnitSuffix(s: string): boolean {
+  const last = s.charCodeAt(s.length - 1);
+  return (last >= 97 && last <= 122) || last === 181 /* µ */ || last === 956; /* μ */
+}
+
+const DURATION_PART = /(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/y;
+const PART_SCALE: Record<string, [multiply: number, divide: number]> = {
+  ns: [1, 1e9],
+  us: [1, 1e6],
+  µs: [1, 1e6],
+  μs: [1, 1e6],
+  ms: [1, 1e3],
+  s: [1, 1],
+  m: [60, 1],
+  h: [3600, 1],
+};
+
+/** "1h2m3.5s" → 3723.5; undefined when the string is not entirely a duration. */
+export function parseDurationString(input: string): number | undefined {
+  const s = input.trim();
+  if (s.length === 0) return undefined;
+  let total = 0;
+  let pos = 0;
+  while (pos < s.length) {
+    DURATION_PART.lastIndex = pos;
+    const m = DURATION_PART.exec(s);
+    if (m === null) return undefined;
+    const [mul, div] = PART_SCALE[m[2] as string] as [number, number];
+    total += (Number(m[1]) * mul) / div;
+    pos = DURATION_PART.lastIndex;
+  }
+  return total;
+}
+
+/** A non-negative integer count (tokens), at most `max`. */
+export function toCount(raw: unknown, max: number): number | FieldProblem {
+  const n = toNumber(raw);
+  if (typeof n === 'string') return n;
+  if (n < 0) return 'negative';
+  if (!Number.isInteger(n)) return 'not_integer';
+  if (n > max) return 'out_of_range';
+  return n;
+}
+
+export function toBytes(raw: unknown, unit: ByteUnit, max: number): number | FieldProblem {
+  const n = toNumber(raw);
+  if (typeof n === 'string') return n;
+  if (n < 0) return 'negative';
+  const bytes = n * BYTE_SCALE[unit];
+  if (bytes > max) return 'out_of_range';
+  return bytes;
+}
+
+export function toBoolean(raw: unknown): boolean | FieldProblem {
+  if (typeof raw === 'boolean') return raw;
+  if (raw === 1 || raw === 'true' || raw === 'True') return true;
+  if (raw === 0 || raw === 'false' || raw === 'False') return false;
+  return 'wrong_type';
+}
+
+// Epoch magnitudes: seconds until year 5138, then ms, µs, ns.
+const EPOCH_S_MAX = 1e11;
+const EPOCH_MS_MAX = 1e14;
+const EPOCH_US_MAX = 1e17;
+
+/** Epoch seconds from an epoch number (unit by `format`, or by magnitude) or an ISO 8601 string. */
+export function toEpochSeconds(raw: unknown, format: TimestampFormat): number | FieldProblem {
+  if (typeof raw === 'string' && format !== 'epoch_s' && format !== 'epoch_ms' && format !== 'epoch_us' && format !== 'epoch_ns') {
+    const t = parseIsoTimestamp(raw);
+    if (t !== undefined) return t;
+    if (format === 'iso8601') return 'unparseable';
+  }
+  if (format === 'iso8601') return 'wrong_type';
+  const n = toNumber(raw);
+  if (typeof n === 'string') return n;
+  if (n < 0) return 'negative';
+  switch (format) {
+    case 'epoch_s':
+      return n;
+    case 'epoch_ms':
+      return n / 1e3;
+    case 'epoch_us':
+      return n / 1e6;
+    case 'epoch_ns':
+      return n / 1e9;
+    default:
+      if (n < EPOCH_S_MAX) return n;
+      if (n < EPOCH_MS_MAX) return n / 1e3;
+      if (n < EPOCH_US_MAX) return n / 1e6;
+      return n / 1e9;
+  }
+}
+
+/**
+ * ISO 8601 / RFC 3339 date-time → epoch seconds. A hand-rolled fast path for the shape loggers
+ * write ("2025-04-05T10:23:45.123456Z", "+08:00" offsets, space instead of T); anything else goes
+ * to Date.parse. Date.parse costs several times more and is the per-line hot path for ISO logs.
+ */
+export function parseIsoTimestamp(s: string): number | undefined {
+  const n = s.length;
+  if (n >= 19 && s.charCodeAt(4) === 45 && s.charCodeAt(7) === 45 && s.charCodeAt(13) === 58 && s.charCodeAt(16) === 58) {
+    const sep = s.charCodeAt(10);
+    if (sep === 84 /* T */ || sep === 32 /* space */ || sep === 116 /* t */) {
+      const year = digits(s, 0, 4);
+      const month = digits(s, 5, 2);
+      const day = digits(s, 8, 2);
+      const hour = digits(s, 11, 2);
+      const minute = digits(s, 14, 2);
+      const second = digits(s, 17, 2);
+      if (year >= 0 && month >= 1 && month <= 12 && day >= 1 && day <= 31 && hour >= 0 && hour <= 23 && minute >= 0 && minute <= 59 && second >= 0 && second <= 60) {
+        let pos = 19;
+        let fraction = 0;
+        if (pos < n && s.charCodeAt(pos) === 46 /* . */) {
+          pos++;
+          let scale = 0.1;
+          while (pos < n) {
+            const c = s.charCodeAt(pos);
+            if (c < 48 || c > 57) break;
+            fraction += (c - 48) * scale;
+            scale /= 10;
+            pos++;
+          }
+        }
+        let offsetMinutes = 0;
+        let zoneOk = false;
+        if (pos === n) {
+          // No zone: RFC 3339 requires one; treat as UTC like Go and most log shippers do.
+          zoneOk = true;
+        } else {
+          const z = s.charCodeAt(pos);
+          if ((z === 90 || z === 122) && pos + 1 === n) zoneOk = true;
+          else if ((z === 43 || z === 45) && (n - pos === 6 || n - pos === 5)) {
+            const oh = digits(s, pos + 1, 2);
+            const om = n - pos === 6 ? digits(s, pos + 4, 2) : digits(s, pos + 3, 2);
+            if (oh >= 0 && om >= 0) {
+              offsetMinutes = (oh * 60 + om) * (z === 43 ? 1 : -1);
+              zoneOk = true;
+            }
+          }
+        }
+        if (zoneOk) {
+          return Date.UTC(year, month - 1, day, hour, minute, second) / 1000 + fraction - offsetMinutes * 60;
+        }
+      }
+    }
+  }
+  const ms = Date.parse(s);
+  return Number.isNaN(ms) ? undefined : ms / 1000;
+}
+
+function digits(s: string, start: number, count: number): number {
+  let v = 0;
+  for (let i = start; i < start + count; i++) {
+    const c = s.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return -1;
+    v = v * 10 + c;
+  }
+  return v;
+}

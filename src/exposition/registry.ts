@@ -1,0 +1,79 @@
+import client from '@prometheus-io/client';
+
+/**
+ * What a scrape-time collector returns for one metric family, in the shape
+ * @prometheus-io/client's Registry renders.
+ */
+export interface FamilySnapshot {
+  name: string;
+  help: string;
+  type: 'counter' | 'gauge' | 'histogram';
+  values: Sample[];
+}
+
+export interface Sample {
+  value: number;
+  labels: Readonly<Record<string, string | number>>;
+  /** Labels common to many samples (a histogram's series labels); the registry caches their text by identity. */
+  sharedLabels?: Readonly<Record<string, string>>;
+  metricName?: string;
+  exemplar?: { labelSet: Record<string, string>; value: number; timestamp: number };
+}
+
+/** A family whose samples are computed from our own aggregates when scraped. */
+export interface Collector {
+  readonly name: string;
+  readonly help: string;
+  readonly type: FamilySnapshot['type'];
+  collect(): Sample[];
+}
+
+type ClientRegistry = InstanceType<typeof client.Registry>;
+type ClientMetric = Parameters<ClientRegistry['registerMetric']>[0];
+
+/**
+ * Renders our collectors, plus the library's process and Node.js metrics, in the Prometheus text
+ * format or OpenMetrics. The library is used only here, at scrape time, never per line.
+ */
+export class MetricsRegistry {
+  private readonly text = new client.Registry(client.Registry.PROMETHEUS_CONTENT_TYPE);
+
+  constructor(processMetrics = true) {
+    if (processMetrics) client.collectDefaultMetrics({ register: this.text });
+  }
+
+  add(collector: Collector): void {
+    const family = {
+      name: collector.name,
+      help: collector.help,
+      type: collector.type,
+      aggregator: 'sum',
+      get: async (): Promise<FamilySnapshot> => ({ name: collector.name, help: collector.help, type: collector.type, values: collector.collect() }),
+    };
+    this.text.registerMetric(family as unknown as ClientMetric);
+  }
+
+  async render(openMetrics: boolean): Promise<string> {
+    if (!openMetrics) return this.text.metrics();
+    // The library renames counters in place when rendering OpenMetrics (it strips `_total` from the
+    // family name), which would corrupt later text scrapes. Render through throwaway wrappers
+    // that present the OpenMetrics family name instead.
+    const om = new client.Registry(client.Registry.OPENMETRICS_CONTENT_TYPE);
+    for (const metric of this.text.getMetricsAsArray()) {
+      const m = metric as unknown as { name: string; help: string; type: string; get(): Promise<FamilySnapshot> };
+      const isCounter = m.type === 'counter';
+      const familyName = isCounter ? m.name.replace(/_total$/, '') : m.name;
+      om.registerMetric({
+        name: familyName,
+        help: m.help,
+        type: m.type,
+        aggregator: 'sum',
+        get: async () => ({ ...(await m.get()), name: familyName }),
+      } as unknown as ClientMetric);
+    }
+    return om.metrics();
+  }
+
+  static readonly TEXT_CONTENT_TYPE = client.Registry.PROMETHEUS_CONTENT_TYPE;
+  static readonly OPENMETRICS_CONTENT_TYPE = client.Registry.OPENMETRICS_CONTENT_TYPE;
+}

@@ -1,0 +1,74 @@
+import type { Request, Response } from 'express';
+import type { Pipeline } from '../pipeline/pipeline.js';
+import { LINE_RESULTS } from '../pipeline/line-stats.js';
+import type { Source, SourceStatus } from './source.js';
+
+/** Content types that can carry JSON lines. */
+const JSONL_TYPES = new Set(['application/x-ndjson', 'application/jsonl', 'application/x-jsonlines', 'application/json', 'text/plain']);
+
+/**
+ * POST /ingest: a JSONL body goes through the same pipeline as a tailed file. The body is read
+ * whole (up to the limit) before any line is counted, so a 413 means nothing from it was counted
+ * and the client can resend it safely.
+ */
+export class HttpIngest implements Source {
+  readonly kind = 'ingest';
+  requests = 0;
+
+  constructor(
+    private readonly pipeline: Pipeline,
+    private readonly maxBodyBytes: number,
+  ) {}
+
+  async start(): Promise<void> {}
+  async stop(): Promise<void> {}
+  status(): SourceStatus {
+    return { kind: this.kind, ready: true, detail: { requests: this.requests } };
+  }
+
+  readonly handle = (req: Request, res: Response): void => {
+    const type = (req.headers['content-type'] ?? 'application/x-ndjson').split(';')[0]!.trim().toLowerCase();
+    if (!JSONL_TYPES.has(type)) {
+      res.status(415).json({ error: 'unsupported_media_type', message: `expected JSON lines (${[...JSONL_TYPES].join(', ')}), got ${type}` });
+      return;
+    }
+    const declared = Number(req.headers['content-length'] ?? NaN);
+    if (declared > this.maxBodyBytes) {
+      this.tooLarge(req, res);
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let rejected = false;
+    req.on('data', (chunk: Buffer) => {
+      if (rejected) return;
+      size += chunk.length;
+      if (size > this.maxBodyBytes) {
+        rejected = true;
+        chunks.length = 0;
+        this.tooLarge(req, res);
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => {
+      if (rejected) return;
+      this.requests++;
+      const before = Float64Array.from(this.pipeline.stats.results);
+      const splitter = this.pipeline.splitter();
+      for (const c of chunks) splitter.push(c);
+      splitter.flush();
+      this.pipeline.stats.bytesRead += size;
+      const counts: Record<string, number> = {};
+      LINE_RESULTS.forEach((r, i) => (counts[r] = (this.pipeline.stats.results[i] as number) - (before[i] as number)));
+      res.json({ accepted: counts.ok, invalid: counts.invalid, unmapped: counts.unmapped, empty: counts.empty, bytes: size });
+    });
+  };
+
+  private tooLarge(req: Request, res: Response): void {
+    res.status(413).set('Connection', 'close').json({ error: 'payload_too_large', limit_bytes: this.maxBodyBytes, accepted: 0 });
+    // Stop reading the rest of an oversized body.
+    req.unpipe();
+    req.resume();
+  }
+}

@@ -1,0 +1,32 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+
+/**
+ * Test prerequisites that are not npm packages: the built CLI (integration tests start it as a
+ * process) and Debian's `prometheus` package for promtool. Installed here when missing and we are
+ * root (CI, a fresh machine), so the README's one test command is enough.
+ */
+export default function setup(): void {
+  if (!existsSync(new URL('../../dist/src/cli/main.js', import.meta.url))) {
+    throw new Error('dist/ is missing: run the tests with `npm test`, which builds first');
+  }
+  if (!hasCommand('promtool')) aptInstall(['prometheus']);
+}
+
+function hasCommand(cmd: string): boolean {
+  try {
+    execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function aptInstall(packages: string[]): void {
+  if (process.getuid?.() !== 0) {
+    throw new Error(`missing ${packages.join(', ')}: install with apt-get (tests need promtool)`);
+  }
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
+  execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...packages], { stdio: 'inherit', env });
+}

@@ -28,6 +28,14 @@ export interface Collector {
   collect(): Sample[];
 }
 
+const NONCONFORMING_DEFAULT_METRICS = [
+  'nodejs_active_handles_total',
+  'nodejs_active_requests_total',
+  'nodejs_active_resources_total',
+  'nodejs_eventloop_utilization_histogram',
+  'nodejs_eventloop_utilization_summary',
+];
+
 type ClientRegistry = InstanceType<typeof client.Registry>;
 type ClientMetric = Parameters<ClientRegistry['registerMetric']>[0];
 
@@ -39,7 +47,12 @@ export class MetricsRegistry {
   private readonly text = new client.Registry(client.Registry.PROMETHEUS_CONTENT_TYPE);
 
   constructor(processMetrics = true) {
-    if (processMetrics) client.collectDefaultMetrics({ register: this.text });
+    if (processMetrics) {
+      client.collectDefaultMetrics({ register: this.text });
+      // These break Prometheus naming rules (gauges ending in _total, type names in metric names)
+      // and fail `promtool check metrics`; their per-type or plain twins stay.
+      for (const name of NONCONFORMING_DEFAULT_METRICS) this.text.removeSingleMetric(name);
+    }
   }
 
   add(collector: Collector): void {

@@ -13,6 +13,7 @@ export class StreamSource implements Source {
   private open = false;
   readonly done: Promise<void>;
   private resolveDone!: () => void;
+  private stream: Readable | undefined;
 
   constructor(
     private readonly makeStream: () => Readable,
@@ -33,6 +34,7 @@ export class StreamSource implements Source {
 
   async start(): Promise<void> {
     const stream = this.makeStream();
+    this.stream = stream;
     const splitter = this.pipeline.splitter();
     this.open = true;
     await new Promise<void>((resolve, reject) => {
@@ -52,7 +54,9 @@ export class StreamSource implements Source {
     stream.on('error', () => this.finish());
   }
 
+  /** Stop reading; an open stdin pipe must not keep the process alive after shutdown. */
   async stop(): Promise<void> {
+    this.stream?.destroy();
     this.finish();
   }
 

@@ -57,9 +57,11 @@ export class RequestMetrics implements EventConsumer {
 
   constructor(private readonly options: RequestMetricsOptions) {
     this.labelSources = options.labels.map((l) => LABEL_SOURCES[l]);
-    const limited = [...options.labels, ERROR_TYPE_LABEL, 'gpu_device'];
-    this.errorTypeLabel = limited.length - 2;
-    this.deviceLabel = limited.length - 1;
+    // error_type and the log's GPU device are capped too; device shares its cap when allowlisted.
+    const limited: string[] = [...options.labels, ERROR_TYPE_LABEL];
+    if (!limited.includes('device')) limited.push('device');
+    this.errorTypeLabel = limited.indexOf(ERROR_TYPE_LABEL);
+    this.deviceLabel = limited.indexOf('device');
     this.limiter = new LabelLimiter(limited, options.maxValuesPerLabel, options.maxLabelValueLength);
     this.bounds = REQUEST_HISTOGRAMS.map((h) => toBounds(options.buckets[h.key] ?? h.buckets));
   }

@@ -1,0 +1,16 @@
+import { stringify } from 'yaml';
+import { helpText, parseCommand } from '../args.js';
+import type { Command } from './command.js';
+
+export const checkConfigCommand: Command = {
+  summary: 'Validate the configuration (file, environment, flags) and print the effective one.',
+  async run(argv, env) {
+    const cmd = parseCommand(argv, [], env);
+    if (cmd.help) {
+      process.stdout.write(helpText('llmtail check-config [FLAGS]', checkConfigCommand.summary, []));
+      return 0;
+    }
+    process.stdout.write(`# llmtail effective configuration (valid)\n${stringify(cmd.config)}`);
+    return 0;
+  },
+};

@@ -1,0 +1,39 @@
+import type { Logger } from 'pino';
+
+/** Resolves on the first SIGTERM or SIGINT; a second one exits at once. */
+export function untilSignal(log: Logger): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    let received = false;
+    const handler = (signal: NodeJS.Signals) => {
+      if (received) {
+        log.warn({ signal }, 'second signal, exiting now');
+        process.exit(130);
+      }
+      received = true;
+      log.info({ signal }, 'shutting down');
+      resolve(signal);
+    };
+    process.on('SIGTERM', handler);
+    process.on('SIGINT', handler);
+  });
+}
+
+/** Wait for `work`, but never longer than `ms`: shutdown must finish within its budget. */
+export async function withDeadline(work: Promise<unknown>, ms: number, log: Logger, what: string): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<'late'>((resolve) => {
+    timer = setTimeout(() => resolve('late'), ms);
+  });
+  const outcome = await Promise.race([work.then(() => 'done' as const), deadline]);
+  clearTimeout(timer);
+  if (outcome === 'late') log.warn({ ms }, `${what} did not finish in time; exiting anyway`);
+}
+
+/** A listen error, said plainly. */
+export function describeListenError(err: unknown, address: string): Error {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'EADDRINUSE') return new Error(`cannot listen on ${address}: address already in use (choose another with --web.listen-address)`);
+  if (code === 'EACCES') return new Error(`cannot listen on ${address}: permission denied`);
+  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND') return new Error(`cannot listen on ${address}: no such local address`);
+  return err instanceof Error ? err : new Error(String(err));
+}

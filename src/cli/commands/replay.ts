@@ -1,0 +1,42 @@
+import { helpText, parseCommand, UsageError, type CommandFlag } from '../args.js';
+import { formatSummary } from '../../exposition/summary.js';
+import { createLogger } from '../../log/logger.js';
+import { Sidecar } from '../../sidecar.js';
+import { StreamSource } from '../../sources/stream-source.js';
+import type { Command } from './command.js';
+
+const FLAGS: CommandFlag[] = [
+  { flag: 'format', type: 'string', arg: 'FORMAT', help: 'Output: prometheus (text exposition), openmetrics, or summary (a table).', default: 'prometheus' },
+];
+const FORMATS = ['prometheus', 'openmetrics', 'summary'];
+
+export const replayCommand: Command = {
+  summary: 'Push files (or - for stdin) through the pipeline to their end, print the metrics and exit.',
+  async run(argv, env) {
+    const cmd = parseCommand(argv, FLAGS, env, { allowPositionals: true });
+    if (cmd.help) {
+      process.stdout.write(helpText('llmtail replay FILE... [FLAGS]', replayCommand.summary, FLAGS));
+      return 0;
+    }
+    const format = (cmd.flags.format as string | undefined) ?? 'prometheus';
+    if (!FORMATS.includes(format)) throw new UsageError(`--format ${format}: expected one of ${FORMATS.join(', ')}`);
+    if (cmd.positionals.length === 0) throw new UsageError('replay needs at least one FILE (or - for stdin)');
+
+    const log = createLogger(cmd.config.log.level, cmd.config.log.format);
+    // Replay reads only the named files; process metrics would make the output depend on the run.
+    const sidecar = new Sidecar({ ...cmd.config, inputs: [], web: { ...cmd.config.web, enable_ingest: false } }, log, { processMetrics: false });
+    for (const file of cmd.positionals) {
+      const source = file === '-' ? StreamSource.stdin(sidecar.pipeline) : StreamSource.file(file, sidecar.pipeline);
+      try {
+        await source.start();
+      } catch (err) {
+        throw new Error(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      }
+      await source.done;
+    }
+    const out =
+      format === 'summary' ? formatSummary(sidecar.requestMetrics, sidecar.pipeline.stats) : await sidecar.registry.render(format === 'openmetrics');
+    await new Promise<void>((resolve) => process.stdout.write(out, () => resolve()));
+    return 0;
+  },
+};

@@ -114,7 +114,8 @@ export function resolveConfig(layers: readonly Layer[]): Config {
   const merged: Plain = {};
   const origin = new Map<string, string>();
   for (const layer of layers) {
-    deepMerge(merged, layer.values);
+    // Cloned, so merging never writes into a layer (a layer may be resolved again).
+    deepMerge(merged, structuredClone(layer.values));
     for (const [k, v] of layer.origin) origin.set(k, v);
   }
   const result = configSchema.safeParse(merged, { reportInput: true });
@@ -127,7 +128,15 @@ function describeIssue(issue: z.core.$ZodIssue, origin: Map<string, string>): st
   const from = originOf(issue.path.map(String), origin);
   if (issue.code === 'unrecognized_keys') {
     const where = issue.path.length > 0 ? ` under ${key}` : '';
-    return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}${where}${from}: not a configuration key (see docs/configuration.md)`;
+    const keyOrigin = originOf([...issue.path.map(String), issue.keys[0] as string], origin);
+    return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => JSON.stringify(k)).join(', ')}${where}${keyOrigin}: not a configuration key (see the configuration reference in README.md)`;
+  }
+  if (issue.code === 'invalid_union') {
+    // Report the branch that got furthest into the value: its problem is the one the user meant.
+    const deepest = issue.errors.flat().sort((a, b) => b.path.length - a.path.length)[0];
+    if (deepest !== undefined && deepest.path.length > 0) {
+      return describeIssue({ ...deepest, path: [...issue.path, ...deepest.path] } as z.core.$ZodIssue, origin);
+    }
   }
   const got = 'input' in issue && issue.input !== undefined ? ` = ${JSON.stringify(issue.input)}` : ' is missing';
   return `${key}${got}${from}: ${expectation(issue)}`;
@@ -140,7 +149,11 @@ function expectation(issue: z.core.$ZodIssue): string {
     case 'invalid_value':
       return `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
     case 'too_small':
-      return issue.origin === 'array' ? `expected at least ${issue.minimum} item(s)` : `expected ${issue.inclusive ? '>=' : '>'} ${issue.minimum}`;
+      if (issue.origin === 'array') return `expected at least ${issue.minimum} item(s)`;
+      if (issue.origin === 'string') return Number(issue.minimum) === 1 ? 'expected a non-empty string' : `expected at least ${issue.minimum} characters`;
+      return `expected ${issue.inclusive ? '>=' : '>'} ${issue.minimum}`;
+    case 'invalid_union':
+      return 'expected a path string, or an object with path and optional unit and format';
     case 'too_big':
       return `expected ${issue.inclusive ? '<=' : '<'} ${issue.maximum}`;
     default:
@@ -173,9 +186,12 @@ function fromString(raw: string, type: ConfigKey['type']): unknown {
       return raw;
     case 'number':
     case 'integer':
-      return s !== '' && Number.isFinite(Number(s)) ? Number(s) : raw;
+      return /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(s) ? Number(s) : raw;
     case 'array':
-      return s === '' ? [] : s.split(',').map((x) => x.trim());
+      return s
+        .split(',')
+        .map((x) => x.trim())
+        .filter((x) => x !== '');
     default:
       return raw;
   }

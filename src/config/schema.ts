@@ -12,10 +12,13 @@ export const DEFAULT_PORT = 9838;
 
 const LISTEN_ADDRESS = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]*):(\d{1,5})$/;
 
-const listenAddress = z
-  .string()
-  .regex(LISTEN_ADDRESS, { message: 'expected [host]:port, e.g. ":9838" or "127.0.0.1:9838"' })
-  .refine((s) => Number(s.slice(s.lastIndexOf(':') + 1)) <= 65535, { message: 'expected a port between 0 and 65535' });
+const listenAddress = z.string().refine(
+  (s) => {
+    const m = LISTEN_ADDRESS.exec(s);
+    return m !== null && Number(m[2]) <= 65535;
+  },
+  { message: 'expected [host]:port with a port from 0 to 65535, e.g. ":9838" or "127.0.0.1:9838"' },
+);
 
 const positiveInt = (max = Number.MAX_SAFE_INTEGER) => z.number().int().positive().max(max);
 

@@ -1,5 +1,5 @@
 import type { LineStats } from '../pipeline/line-stats.js';
-import { compileMapping, compilePath, type CompiledMapping, type FieldProblemSink, type ValueLimits } from './compile.js';
+import { compileDetector, compileMapping, type CompiledMapping, type FieldProblemSink, type ValueLimits } from './compile.js';
 import type { InferenceEvent } from './event.js';
 import { mappingSpecSchema, type MappingSpec } from './mapping-spec.js';
 import { PRESET_NAMES, PRESETS, type PresetName } from './presets.js';
@@ -13,17 +13,14 @@ export interface DecoderOptions {
   defaultModel: string;
 }
 
-interface Candidate {
-  mapping: CompiledMapping;
-  detect: ((root: unknown) => unknown)[];
-}
-
 /**
  * Line text → InferenceEvent. Every line ends in exactly one LineStats result; a line that is a
  * request but has a bad field is still counted, with that field dropped and the problem counted.
  */
 export class Decoder {
-  private readonly candidates: Candidate[];
+  /** For `auto`: the presets in detection order, and the generated function that picks one. */
+  private readonly candidates: CompiledMapping[];
+  private readonly detectIndex: (line: Record<string, unknown>) => number;
   private readonly single: CompiledMapping | undefined;
   private readonly onProblem: FieldProblemSink;
 
@@ -36,15 +33,15 @@ export class Decoder {
       if (options.mapping === undefined) throw new Error('preset "custom" needs a mapping');
       this.single = compileMapping('custom', options.mapping, options.limits);
       this.candidates = [];
+      this.detectIndex = () => -1;
     } else if (options.preset === 'auto') {
       this.single = undefined;
-      this.candidates = PRESET_NAMES.map((name) => ({
-        mapping: compilePreset(name, options.limits),
-        detect: PRESETS[name].detect.map(compilePath),
-      }));
+      this.candidates = PRESET_NAMES.map((name) => compilePreset(name, options.limits));
+      this.detectIndex = compileDetector(PRESET_NAMES.map((name) => PRESETS[name].detect));
     } else {
       this.single = compilePreset(options.preset, options.limits);
       this.candidates = [];
+      this.detectIndex = () => -1;
     }
   }
 
@@ -72,7 +69,7 @@ export class Decoder {
       return undefined;
     }
     const record = parsed as Record<string, unknown>;
-    const mapping = this.single ?? this.detect(record);
+    const mapping = this.single ?? this.candidates[this.detectIndex(record)];
     if (mapping === undefined || !mapping.isRequest(record)) {
       this.stats.unmapped();
       return undefined;
@@ -82,16 +79,6 @@ export class Decoder {
     if (event.tpotSeconds === undefined) event.tpotSeconds = derivedTimePerOutputToken(event);
     this.stats.ok();
     return event;
-  }
-
-  /** The first shape, in PRESET_NAMES order, whose marker fields the line has. */
-  private detect(record: Record<string, unknown>): CompiledMapping | undefined {
-    for (const c of this.candidates) {
-      for (const has of c.detect) {
-        if (has(record) !== undefined) return c.mapping;
-      }
-    }
-    return undefined;
   }
 }
 

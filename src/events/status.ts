@@ -44,7 +44,17 @@ export function statusFromHttpCode(code: number): RequestStatus | undefined {
 export function normalizeLevel(raw: unknown): string | undefined {
   if (typeof raw === 'number') return pinoLevel(raw);
   if (typeof raw !== 'string' || raw.length === 0) return undefined;
-  const upper = raw.toUpperCase();
+  // A log uses a handful of level spellings: normalize each once, not on every line.
+  let level = LEVEL_CACHE.get(raw);
+  if (level === undefined) {
+    level = normalizeLevelName(raw.toUpperCase());
+    if (LEVEL_CACHE.size < 64) LEVEL_CACHE.set(raw, level);
+  }
+  return level;
+}
+const LEVEL_CACHE = new Map<string, string>();
+
+function normalizeLevelName(upper: string): string {
   switch (upper) {
     case 'WARNING':
       return 'WARN';

@@ -19,7 +19,7 @@ export function requestCollectors(metrics: RequestMetrics): Collector[] {
       name: 'llmtail_request_errors_total',
       help: 'Requests that did not succeed, by error type (timeouts, rejections and cancellations included).',
       type: 'counter',
-      collect: () => [...metrics.errors.values()].map((e) => ({ value: e.count, labels: e.labels })),
+      collect: () => metrics.errors.map((e) => ({ value: e.count, labels: e.labels })),
     },
   ];
 
@@ -92,7 +92,7 @@ function pushHistogram(out: Sample[], name: string, h: Histogram, labels: Readon
   for (let i = 0; i < h.counts.length; i++) {
     cumulative += h.counts[i] as number;
     const sample: Sample = { value: cumulative, labels: le[i] as { le: string }, sharedLabels: labels, metricName: bucketName };
-    const ex = h.exemplars?.[i];
+    const ex = h.exemplar(i);
     if (ex !== undefined) sample.exemplar = { labelSet: { request_id: ex.id.slice(0, EXEMPLAR_ID_MAX) }, value: ex.value, timestamp: ex.timestamp };
     out.push(sample);
   }

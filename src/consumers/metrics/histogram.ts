@@ -7,27 +7,46 @@ export class Histogram {
   readonly counts: Float64Array;
   sum = 0;
   count = 0;
-  /** Per bucket: the last observation that carried a request id (OpenMetrics exemplars). */
-  readonly exemplars: (Exemplar | undefined)[] | undefined;
+  /**
+   * Per bucket, the last observation that carried a request id (OpenMetrics exemplars), kept in
+   * parallel arrays so that recording one allocates nothing.
+   */
+  private readonly exemplarIds: (string | undefined)[] | undefined;
+  private readonly exemplarValues: Float64Array | undefined;
+  private readonly exemplarTimes: Float64Array | undefined;
 
   constructor(
     readonly bounds: Float64Array,
     withExemplars: boolean,
   ) {
     this.counts = new Float64Array(bounds.length + 1);
-    this.exemplars = withExemplars ? new Array<Exemplar | undefined>(bounds.length + 1).fill(undefined) : undefined;
+    if (withExemplars) {
+      this.exemplarIds = new Array<string | undefined>(bounds.length + 1).fill(undefined);
+      this.exemplarValues = new Float64Array(bounds.length + 1);
+      this.exemplarTimes = new Float64Array(bounds.length + 1);
+    }
   }
 
-  observe(value: number, exemplarId?: string): void {
+  /** `now` (epoch seconds) is only read when an exemplar is recorded; the caller takes it once per event. */
+  observe(value: number, exemplarId?: string, now = 0): void {
     const b = this.bounds;
     let i = 0;
     while (i < b.length && value > (b[i] as number)) i++;
     this.counts[i]!++;
     this.sum += value;
     this.count++;
-    if (exemplarId !== undefined && this.exemplars !== undefined) {
-      this.exemplars[i] = { id: exemplarId, value, timestamp: Date.now() / 1000 };
+    if (exemplarId !== undefined && this.exemplarIds !== undefined) {
+      this.exemplarIds[i] = exemplarId;
+      this.exemplarValues![i] = value;
+      this.exemplarTimes![i] = now;
     }
+  }
+
+  /** The exemplar of bucket `i` (the last slot is +Inf), if one was recorded. */
+  exemplar(i: number): Exemplar | undefined {
+    const id = this.exemplarIds?.[i];
+    if (id === undefined) return undefined;
+    return { id, value: this.exemplarValues![i] as number, timestamp: this.exemplarTimes![i] as number };
   }
 }
 

@@ -2,7 +2,7 @@ import type { InferenceEvent } from '../../events/event.js';
 import type { EventConsumer } from '../consumer.js';
 import { LABEL_SOURCES, REQUEST_HISTOGRAMS, type HistogramKey, type LabelName } from './definitions.js';
 import { Histogram, toBounds } from './histogram.js';
-import { LabelLimiter } from './label-limiter.js';
+import { LabelLimiter, OTHER_VALUE } from './label-limiter.js';
 
 export interface RequestMetricsOptions {
   /** Allowlisted labels, in order. */
@@ -35,6 +35,8 @@ export interface DeviceMemory {
 }
 
 const KEY_SEP = '\u0001';
+type LabelSource = (e: InferenceEvent) => string | undefined;
+type Trie = Map<string, Trie | RequestSeries>;
 /** The extra label on the error counter, capped like the allowlisted ones. */
 const ERROR_TYPE_LABEL = 'error_type';
 
@@ -45,12 +47,16 @@ const ERROR_TYPE_LABEL = 'error_type';
  */
 export class RequestMetrics implements EventConsumer {
   readonly series = new Map<string, RequestSeries>();
-  readonly errors = new Map<string, ErrorSeries>();
+  readonly errors: ErrorSeries[] = [];
+  private readonly errorsBySeries = new Map<RequestSeries, Map<string, ErrorSeries>>();
+  private readonly trie: Trie = new Map();
+  /** Label values of the event being consumed (reused: no allocation per line). */
+  private readonly scratch: string[] = [];
   readonly gpuMemory = new Map<string, DeviceMemory>();
   /** Newest event time seen (the log's own timestamp, or the time it was read when it has none). */
   lastEventTimestamp: number | undefined;
   readonly limiter: LabelLimiter;
-  private readonly labelSources: ((e: InferenceEvent) => string | undefined)[];
+  private readonly labelSources: LabelSource[];
   private readonly bounds: Float64Array[];
   private readonly deviceLabel: number;
   private readonly errorTypeLabel: number;
@@ -71,28 +77,22 @@ export class RequestMetrics implements EventConsumer {
   }
 
   consume(event: InferenceEvent): void {
-    const values = this.labelValues(event);
-    const key = values.join(KEY_SEP);
-    let series = this.series.get(key);
-    if (series === undefined) {
-      series = new RequestSeries(this.labelObject(values));
-      this.series.set(key, series);
-    }
+    const series = this.seriesFor(event);
     series.requests++;
 
-    for (let i = 0; i < REQUEST_HISTOGRAMS.length; i++) {
-      const def = REQUEST_HISTOGRAMS[i] as (typeof REQUEST_HISTOGRAMS)[number];
-      const v = def.value(event);
-      if (v === undefined) continue;
-      let h = series.histograms[i];
-      if (h === undefined) {
-        h = new Histogram(this.bounds[i] as Float64Array, this.options.exemplars && def.exemplars);
-        series.histograms[i] = h;
-      }
-      h.observe(v, def.exemplars ? event.requestId : undefined);
-    }
+    // One branch per histogram, in REQUEST_HISTOGRAMS order (checked by a test): a loop calling
+    // each definition's accessor would be a megamorphic call per histogram per line.
+    const exemplarId = this.options.exemplars ? event.requestId : undefined;
+    const now = exemplarId !== undefined ? Date.now() / 1000 : 0;
+    if (event.e2eSeconds !== undefined) this.observe(series, 0, event.e2eSeconds, exemplarId, now);
+    if (event.ttftSeconds !== undefined) this.observe(series, 1, event.ttftSeconds, exemplarId, now);
+    if (event.queueSeconds !== undefined) this.observe(series, 2, event.queueSeconds, exemplarId, now);
+    if (event.inferenceSeconds !== undefined) this.observe(series, 3, event.inferenceSeconds, exemplarId, now);
+    if (event.tpotSeconds !== undefined) this.observe(series, 4, event.tpotSeconds, exemplarId, now);
+    if (event.promptTokens !== undefined) this.observe(series, 5, event.promptTokens, undefined, 0);
+    if (event.completionTokens !== undefined) this.observe(series, 6, event.completionTokens, undefined, 0);
 
-    if (event.status !== 'success' && event.status !== 'unknown') this.countError(key, values, event);
+    if (event.status !== 'success' && event.status !== 'unknown') this.countError(series, event);
 
     if (event.gpuMemoryBytes !== undefined) {
       const device = this.limiter.value(this.deviceLabel, event.device ?? '');
@@ -105,27 +105,71 @@ export class RequestMetrics implements EventConsumer {
     if (this.lastEventTimestamp === undefined || ts > this.lastEventTimestamp) this.lastEventTimestamp = ts;
   }
 
-  private labelValues(event: InferenceEvent): string[] {
-    const n = this.labelSources.length;
-    const values = new Array<string>(n);
-    for (let i = 0; i < n; i++) {
-      values[i] = this.limiter.value(i, (this.labelSources[i] as (e: InferenceEvent) => string | undefined)(event) ?? '');
+  private observe(series: RequestSeries, index: number, value: number, exemplarId: string | undefined, now: number): void {
+    let h = series.histograms[index];
+    if (h === undefined) {
+      h = new Histogram(this.bounds[index] as Float64Array, this.options.exemplars && REQUEST_HISTOGRAMS[index]!.exemplars);
+      series.histograms[index] = h;
     }
-    return values;
+    h.observe(value, exemplarId, now);
   }
 
-  private labelObject(values: readonly string[], extra?: [string, string]): Record<string, string> {
+  /**
+   * The series for the event's label values, through a trie of Maps keyed by the raw values (one
+   * level per label). A value seen before costs one Map lookup per label and no allocation; the
+   * label limiter is asked only about values the trie does not know yet. Values folded into
+   * __other__ are not remembered under their own name (that would grow without bound), so they
+   * always take the slower path — and are counted as folded each time, as they should be.
+   */
+  private seriesFor(event: InferenceEvent): RequestSeries {
+    const n = this.labelSources.length;
+    const values = this.scratch;
+    let node = this.trie;
+    for (let i = 0; i < n; i++) {
+      const raw = (this.labelSources[i] as LabelSource)(event) ?? '';
+      let child = node.get(raw);
+      if (child === undefined) {
+        const admitted = this.limiter.value(i, raw);
+        child = node.get(admitted);
+        if (child === undefined) {
+          values[i] = admitted;
+          child = i === n - 1 ? this.newSeries(values) : new Map();
+          node.set(admitted, child);
+        }
+        if (admitted !== raw && admitted !== OTHER_VALUE) node.set(raw, child);
+        values[i] = admitted;
+      } else {
+        values[i] = raw;
+      }
+      node = child as Trie;
+    }
+    return node as unknown as RequestSeries;
+  }
+
+  private newSeries(values: readonly string[]): RequestSeries {
+    const series = new RequestSeries(this.labelObject(values));
+    this.series.set(values.join(KEY_SEP), series);
+    return series;
+  }
+
+  private labelObject(values: readonly string[]): Record<string, string> {
     const labels: Record<string, string> = {};
     this.options.labels.forEach((name, i) => (labels[name] = values[i] as string));
-    if (extra !== undefined) labels[extra[0]] = extra[1];
     return labels;
   }
 
-  private countError(seriesKey: string, values: readonly string[], event: InferenceEvent): void {
+  private countError(series: RequestSeries, event: InferenceEvent): void {
     const type = this.limiter.value(this.errorTypeLabel, event.errorType ?? event.status);
-    const key = seriesKey + KEY_SEP + type;
-    const entry = this.errors.get(key);
-    if (entry === undefined) this.errors.set(key, { labels: this.labelObject(values, [ERROR_TYPE_LABEL, type]), count: 1 });
-    else entry.count++;
+    let byType = this.errorsBySeries.get(series);
+    if (byType === undefined) {
+      byType = new Map();
+      this.errorsBySeries.set(series, byType);
+    }
+    const entry = byType.get(type);
+    if (entry === undefined) {
+      const created = { labels: { ...series.labels, [ERROR_TYPE_LABEL]: type }, count: 1 };
+      byType.set(type, created);
+      this.errors.push(created);
+    } else entry.count++;
   }
 }

@@ -71,17 +71,17 @@ export function compileMapping(name: string, spec: MappingSpec, limits: ValueLim
   const main = entries.filter(([f]) => !FAILURE_ONLY.has(f));
   const failure = entries.filter(([f]) => FAILURE_ONLY.has(f));
 
-  const extractMain = new Function(
+  const failureSteps = new Function('h', `return function (line, onProblem, e) {\n  let raw, v, t;\n${failure.map(([field, fs]) => stepCode(field, fs, limits)).join('\n')}\n};`)(HELPERS);
+  const extract = new Function(
     'h',
+    'failure',
     `return function extract_${identifier(name)}(line, onProblem) {
   const e = h.emptyEvent();
   let raw, v, t, status, httpStatus;
 ${main.map(([field, fs]) => stepCode(field, fs, limits)).join('\n')}
-  return h.finish(e, status, httpStatus, line, onProblem);
+  return h.finish(e, status, httpStatus, line, onProblem, failure);
 };`,
-  );
-  const failureSteps = new Function('h', `return function (line, onProblem, e) {\n  let raw, v, t;\n${failure.map(([field, fs]) => stepCode(field, fs, limits)).join('\n')}\n};`)(HELPERS);
-  const extract = extractMain({ ...HELPERS, finish: (...args: FinishArgs) => finish(...args, failureSteps) }) as CompiledMapping['extract'];
+  )(HELPERS, failureSteps) as CompiledMapping['extract'];
 
   const matchers = (spec.match ?? []).map((entry) =>
     Object.entries(entry).map(([path, rule]) => ({ get: compilePath(path), equals: rule.equals, present: rule.present ?? true })),
@@ -221,9 +221,9 @@ const HELPERS = {
     return typeof b === 'string' ? fail(b) : b;
   },
   timestamp: (raw: unknown, format: TimestampFormat) => numeric(toEpochSeconds(raw, format)),
+  finish,
 };
 
-type FinishArgs = [e: InferenceEvent, status: RequestStatus | undefined, httpStatus: number | undefined, line: Record<string, unknown>, onProblem: FieldProblemSink];
 type FailureSteps = (line: Record<string, unknown>, onProblem: FieldProblemSink, e: InferenceEvent) => void;
 
 /**

@@ -157,12 +157,15 @@ const EPOCH_US_MAX = 1e17;
 
 /** Epoch seconds from an epoch number (unit by `format`, or by magnitude) or an ISO 8601 string. */
 export function toEpochSeconds(raw: unknown, format: TimestampFormat): number | FieldProblem {
-  // A numeric string is an epoch number: Date.parse would read "12" as a date in 2001.
-  const isDateString = typeof raw === 'string' && !NUMERIC.test(raw);
-  if (isDateString && format !== 'epoch_s' && format !== 'epoch_ms' && format !== 'epoch_us' && format !== 'epoch_ns') {
-    const t = parseIsoTimestamp(raw as string);
-    if (t !== undefined) return t;
-    if (format === 'iso8601') return 'unparseable';
+  if (typeof raw === 'string' && (format === 'auto' || format === 'iso8601')) {
+    const fast = parseRfc3339(raw);
+    if (fast !== undefined) return fast;
+    // A numeric string is an epoch number: Date.parse would read "12" as a date in 2001.
+    if (!NUMERIC.test(raw)) {
+      const ms = Date.parse(raw);
+      if (!Number.isNaN(ms)) return ms / 1000;
+      return 'unparseable';
+    }
   }
   if (format === 'iso8601') return 'wrong_type';
   const n = toNumber(raw);
@@ -191,63 +194,86 @@ export function toEpochSeconds(raw: unknown, format: TimestampFormat): number | 
  * to Date.parse. Date.parse costs several times more and is the per-line hot path for ISO logs.
  */
 export function parseIsoTimestamp(s: string): number | undefined {
-  const n = s.length;
-  if (n >= 19 && s.charCodeAt(4) === 45 && s.charCodeAt(7) === 45 && s.charCodeAt(13) === 58 && s.charCodeAt(16) === 58) {
-    const sep = s.charCodeAt(10);
-    if (sep === 84 /* T */ || sep === 32 /* space */ || sep === 116 /* t */) {
-      const year = digits(s, 0, 4);
-      const month = digits(s, 5, 2);
-      const day = digits(s, 8, 2);
-      const hour = digits(s, 11, 2);
-      const minute = digits(s, 14, 2);
-      const second = digits(s, 17, 2);
-      if (year >= 0 && month >= 1 && month <= 12 && day >= 1 && day <= 31 && hour >= 0 && hour <= 23 && minute >= 0 && minute <= 59 && second >= 0 && second <= 60) {
-        let pos = 19;
-        let fraction = 0;
-        if (pos < n && s.charCodeAt(pos) === 46 /* . */) {
-          pos++;
-          let scale = 0.1;
-          while (pos < n) {
-            const c = s.charCodeAt(pos);
-            if (c < 48 || c > 57) break;
-            fraction += (c - 48) * scale;
-            scale /= 10;
-            pos++;
-          }
-        }
-        let offsetMinutes = 0;
-        let zoneOk = false;
-        if (pos === n) {
-          // No zone: RFC 3339 requires one; treat as UTC like Go and most log shippers do.
-          zoneOk = true;
-        } else {
-          const z = s.charCodeAt(pos);
-          if ((z === 90 || z === 122) && pos + 1 === n) zoneOk = true;
-          else if ((z === 43 || z === 45) && (n - pos === 6 || n - pos === 5)) {
-            const oh = digits(s, pos + 1, 2);
-            const om = n - pos === 6 ? digits(s, pos + 4, 2) : digits(s, pos + 3, 2);
-            if (oh >= 0 && om >= 0) {
-              offsetMinutes = (oh * 60 + om) * (z === 43 ? 1 : -1);
-              zoneOk = true;
-            }
-          }
-        }
-        if (zoneOk) {
-          return Date.UTC(year, month - 1, day, hour, minute, second) / 1000 + fraction - offsetMinutes * 60;
-        }
-      }
-    }
-  }
+  const fast = parseRfc3339(s);
+  if (fast !== undefined) return fast;
   const ms = Date.parse(s);
   return Number.isNaN(ms) ? undefined : ms / 1000;
 }
 
+/** The fast path alone: RFC 3339 shapes, or undefined for anything else. */
+function parseRfc3339(s: string): number | undefined {
+  const n = s.length;
+  if (n < 19 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58) return undefined;
+  const sep = s.charCodeAt(10);
+  if (sep !== 84 /* T */ && sep !== 32 /* space */ && sep !== 116 /* t */) return undefined;
+  const year = digits(s, 0, 4);
+  const month = digits(s, 5, 2);
+  const day = digits(s, 8, 2);
+  const hour = digits(s, 11, 2);
+  const minute = digits(s, 14, 2);
+  const second = digits(s, 17, 2);
+  if (year < 0 || month < 1 || month > 12 || day < 1 || day > 31 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 60) return undefined;
+  let pos = 19;
+  // The fraction as an integer and one division: exact to the double nearest the decimal.
+  let fraction = 0;
+  let scale = 1;
+  if (pos < n && s.charCodeAt(pos) === 46 /* . */) {
+    pos++;
+    for (let c = s.charCodeAt(pos); c >= 48 && c <= 57 && scale < 1e15; c = s.charCodeAt(++pos)) {
+      fraction = fraction * 10 + (c - 48);
+      scale *= 10;
+    }
+  }
+  let offsetMinutes = 0;
+  if (pos < n) {
+    const z = s.charCodeAt(pos);
+    if ((z === 90 || z === 122) /* Z */ && pos + 1 === n) {
+      // UTC
+    } else if ((z === 43 || z === 45) /* + - */ && (n - pos === 6 || n - pos === 5)) {
+      const oh = digits(s, pos + 1, 2);
+      const om = digits(s, n - 2, 2);
+      if (oh < 0 || om < 0) return undefined;
+      offsetMinutes = (oh * 60 + om) * (z === 43 ? 1 : -1);
+    } else {
+      return undefined;
+    }
+  }
+  // No zone at all: RFC 3339 requires one; treat it as UTC, as Go and most log shippers do.
+  return epochDay(year, month, day) * 86400 + hour * 3600 + minute * 60 + second - offsetMinutes * 60 + fraction / scale;
+}
+
+// Lines of one log share their date: remember the last date's day number.
+let lastDateKey = -1;
+let lastDays = 0;
+function epochDay(year: number, month: number, day: number): number {
+  const key = year * 10000 + month * 100 + day;
+  if (key !== lastDateKey) {
+    lastDays = daysFromCivil(year, month, day);
+    lastDateKey = key;
+  }
+  return lastDays;
+}
+
+/**
+ * Days since 1970-01-01 of a proleptic Gregorian date, in integer arithmetic (H. Hinnant's
+ * days_from_civil) — several times cheaper than Date.UTC on the per-line path.
+ */
+function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146097 + doe - 719468;
+}
+
+/** The value of `count` decimal digits at `start`, or -1 if any is not a digit. */
 function digits(s: string, start: number, count: number): number {
   let v = 0;
   for (let i = start; i < start + count; i++) {
-    const c = s.charCodeAt(i) - 48;
-    if (c < 0 || c > 9) return -1;
-    v = v * 10 + c;
+    const d = s.charCodeAt(i) - 48;
+    if (d >>> 0 > 9) return -1;
+    v = v * 10 + d;
   }
   return v;
 }

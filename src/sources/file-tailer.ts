@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { Pipeline } from '../pipeline/pipeline.js';
 import { InputPattern } from './glob.js';
 import type { LineSplitter } from './line-splitter.js';
+import { readAhead, readBuffers, type ReadBuffers } from './read-ahead.js';
 import type { Source, SourceStatus } from './source.js';
 
 export interface FileTailerOptions {
@@ -48,7 +49,8 @@ export class FileTailer implements Source {
   private rescan = false;
   private stopped = false;
   private started = false;
-  private readonly buffer: Buffer;
+  /** Shared by all files: they are read one at a time. */
+  private readonly buffers: ReadBuffers;
   rotations = 0;
   truncations = 0;
 
@@ -59,7 +61,7 @@ export class FileTailer implements Source {
     private readonly log: Logger,
   ) {
     this.patterns = patterns.map((p) => new InputPattern(p));
-    this.buffer = Buffer.allocUnsafe(options.readChunkBytes);
+    this.buffers = readBuffers(options.readChunkBytes);
   }
 
   async start(): Promise<void> {
@@ -192,21 +194,26 @@ export class FileTailer implements Source {
     this.log.debug({ path, offset: at === 'end' ? st.size : 0 }, 'following file');
   }
 
-  /** Read what the file holds beyond our offset, yielding to the event loop every read budget. */
+  /**
+   * Read what the file holds beyond our offset. The next read is in flight while a chunk is
+   * decoded; after each read budget we yield to the event loop so a backlog cannot starve scrapes.
+   */
   private async readAvailable(file: TailedFile): Promise<void> {
-    let sinceYield = 0;
     for (;;) {
-      const { bytesRead } = await file.handle.read(this.buffer, 0, this.buffer.length, file.offset);
-      if (bytesRead === 0) return;
-      file.offset += bytesRead;
-      this.pipeline.stats.bytesRead += bytesRead;
-      file.splitter.push(this.buffer.subarray(0, bytesRead));
-      sinceYield += bytesRead;
-      if (sinceYield >= this.options.readBudgetBytes) {
-        sinceYield = 0;
-        await new Promise<void>((resolve) => setImmediate(resolve));
-        if (this.stopped) return;
-      }
+      const before = file.offset;
+      const budget = this.options.readBudgetBytes;
+      file.offset = await readAhead(
+        file.handle,
+        file.offset,
+        this.buffers,
+        (chunk) => {
+          this.pipeline.stats.bytesRead += chunk.length;
+          file.splitter.push(chunk);
+        },
+        (read) => read >= budget,
+      );
+      if (file.offset - before < budget || this.stopped) return;
+      await new Promise<void>((resolve) => setImmediate(resolve));
     }
   }
 }

@@ -1,11 +1,10 @@
-import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import type { Pipeline } from '../pipeline/pipeline.js';
 import type { Source, SourceStatus } from './source.js';
 
 /**
- * Reads one byte stream to its end: stdin (`--input -`) while running, or a whole file for
- * `replay`. At the end of the stream a last line without newline is complete, so it is counted.
+ * Reads one byte stream to its end: stdin (`--input -`). At the end of the stream a last line
+ * without newline is complete, so it is counted.
  */
 export class StreamSource implements Source {
   readonly kind: string;
@@ -26,10 +25,6 @@ export class StreamSource implements Source {
 
   static stdin(pipeline: Pipeline): StreamSource {
     return new StreamSource(() => process.stdin, pipeline, 'stdin');
-  }
-
-  static file(path: string, pipeline: Pipeline): StreamSource {
-    return new StreamSource(() => createReadStream(path, { highWaterMark: 1 << 20 }), pipeline, 'file');
   }
 
   async start(): Promise<void> {

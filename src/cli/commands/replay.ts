@@ -2,6 +2,7 @@ import { helpText, parseCommand, UsageError, type CommandFlag } from '../args.js
 import { formatSummary } from '../../exposition/summary.js';
 import { createLogger } from '../../log/logger.js';
 import { Sidecar } from '../../sidecar.js';
+import { replayFile } from '../../sources/file-replay.js';
 import { StreamSource } from '../../sources/stream-source.js';
 import type { Command } from './command.js';
 
@@ -26,13 +27,17 @@ export const replayCommand: Command = {
     // Replay reads only the named files; process metrics would make the output depend on the run.
     const sidecar = new Sidecar({ ...cmd.config, inputs: [], web: { ...cmd.config.web, enable_ingest: false } }, log, { processMetrics: false });
     for (const file of cmd.positionals) {
-      const source = file === '-' ? StreamSource.stdin(sidecar.pipeline) : StreamSource.file(file, sidecar.pipeline);
+      if (file === '-') {
+        const stdin = StreamSource.stdin(sidecar.pipeline);
+        await stdin.start();
+        await stdin.done;
+        continue;
+      }
       try {
-        await source.start();
+        await replayFile(file, sidecar.pipeline);
       } catch (err) {
         throw new Error(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
       }
-      await source.done;
     }
     const out =
       format === 'summary' ? formatSummary(sidecar.requestMetrics, sidecar.pipeline.stats) : await sidecar.registry.render(format === 'openmetrics');

@@ -29,9 +29,16 @@ export class Histogram {
 
   /** `now` (epoch seconds) is only read when an exemplar is recorded; the caller takes it once per event. */
   observe(value: number, exemplarId?: string, now = 0): void {
+    // Binary search for the first bound >= value (le is inclusive); bounds.length means +Inf.
     const b = this.bounds;
-    let i = 0;
-    while (i < b.length && value > (b[i] as number)) i++;
+    let lo = 0;
+    let hi = b.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (value > (b[mid] as number)) lo = mid + 1;
+      else hi = mid;
+    }
+    const i = lo;
     this.counts[i]!++;
     this.sum += value;
     this.count++;

@@ -1,0 +1,21 @@
+import { open } from 'node:fs/promises';
+import type { Pipeline } from '../pipeline/pipeline.js';
+import { readAhead, readBuffers } from './read-ahead.js';
+
+/**
+ * Pushes a whole file through the pipeline (`replay`, benchmarks). The file is complete, so a last
+ * line without newline is counted. Errors opening it (ENOENT, EACCES) are thrown to the caller.
+ */
+export async function replayFile(path: string, pipeline: Pipeline, chunkBytes = 1 << 20): Promise<void> {
+  const handle = await open(path, 'r');
+  try {
+    const splitter = pipeline.splitter();
+    await readAhead(handle, 0, readBuffers(chunkBytes), (chunk) => {
+      pipeline.stats.bytesRead += chunk.length;
+      splitter.push(chunk);
+    });
+    splitter.flush();
+  } finally {
+    await handle.close();
+  }
+}

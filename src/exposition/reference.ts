@@ -9,7 +9,9 @@ import { Sidecar } from '../sidecar.js';
  * types, help and labels can never drift from the code.
  */
 export async function metricsReferenceMarkdown(): Promise<string> {
-  const sidecar = new Sidecar(configSchema.parse({}), createLogger('error', 'json'), { processMetrics: false });
+  // A file input that is never started and /ingest, so the input families show their labels.
+  const config = configSchema.parse({ inputs: ['/nonexistent/llmtail-reference/*.jsonl'], web: { enable_ingest: true } });
+  const sidecar = new Sidecar(config, createLogger('error', 'json'), { processMetrics: false });
   const lines = [
     ...PRESET_NAMES.map((p) => PRESETS[p].example),
     '{"model":"m","total_time_ms":"fast","status":"error","error_type":"oom"}',
@@ -37,7 +39,16 @@ export async function metricsReferenceMarkdown(): Promise<string> {
     if (labels && current) for (const m of (labels[1] as string).matchAll(/([a-zA-Z_]\w*)="/g)) if (m[1] !== 'le') current.labels.add(m[1] as string);
   }
   const rows = [...families].map(
-    ([name, f]) => `| \`${name}\` | ${f.type} | ${[...f.labels].map((l) => `\`${l}\``).join(', ')} | ${f.help.replace(/\|/g, '\\|')} |`,
+    ([name, f]) => `| \`${name}\` | ${f.type} | ${unitOf(name)} | ${[...f.labels].map((l) => `\`${l}\``).join(', ')} | ${f.help.replace(/\|/g, '\\|')} |`,
   );
-  return ['| metric | type | labels | meaning |', '| --- | --- | --- | --- |', ...rows].join('\n');
+  return ['| metric | type | unit | labels | meaning |', '| --- | --- | --- | --- | --- |', ...rows].join('\n');
+}
+
+/** The unit a conventional metric name states. */
+function unitOf(name: string): string {
+  const base = name.replace(/_total$/, '');
+  if (base.endsWith('_timestamp_seconds')) return 'Unix seconds';
+  for (const unit of ['seconds', 'bytes', 'ratio', 'celsius', 'watts', 'hertz', 'tokens']) if (base.endsWith(`_${unit}`)) return unit;
+  if (name.endsWith('_info')) return 'info (always 1)';
+  return name.endsWith('_total') ? 'count' : '';
 }

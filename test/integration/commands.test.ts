@@ -100,6 +100,79 @@ describe('llmtail replay', () => {
   });
 });
 
+describe('custom mappings', () => {
+  it('a mapping in the config file reads any shape, with match rules, units, alternatives and array indexes', async () => {
+    const config = path.join(dir, 'custom.yaml');
+    writeFileSync(
+      config,
+      [
+        'preset: custom',
+        'mapping:',
+        '  match:',
+        '    - { event: { equals: [request_done] } }',
+        '  fields:',
+        '    timestamp: { path: ts, format: epoch_ms }',
+        '    request_id: trace.id',
+        '    model: model|engine',
+        '    http_status: response.code',
+        '    e2e_latency: { path: timings.total, unit: ms }',
+        '    time_to_first_token: { path: timings.ttft, unit: us }',
+        '    completion_tokens: usage.output',
+        '    finish_reason: choices[0].finish_reason',
+        'labels:',
+        '  allow: [model, status, finish_reason]',
+        '',
+      ].join('\n'),
+    );
+    const log = path.join(dir, 'custom.jsonl');
+    writeFileSync(
+      log,
+      [
+        '{"event":"request_done","ts":1735689234000,"trace":{"id":"t1"},"engine":"m1","response":{"code":200},"timings":{"total":1500,"ttft":250000},"usage":{"output":11},"choices":[{"finish_reason":"stop"}]}',
+        '{"event":"request_done","ts":1735689235000,"model":"m1","engine":"ignored","response":{"code":503},"timings":{"total":20}}',
+        '{"event":"heartbeat","ts":1735689236000}',
+        '',
+      ].join('\n'),
+    );
+    const r = await runCli(['replay', '--config', config, log]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const m = parseExposition(r.stdout);
+    expect(m.get('llmtail_requests_total', { model: 'm1', status: 'success', finish_reason: 'stop' })).toBe(1);
+    expect(m.get('llmtail_requests_total', { model: 'm1', status: 'rejected', finish_reason: '' })).toBe(1);
+    expect(m.get('llmtail_lines_total', { result: 'unmapped' })).toBe(1);
+    expect(m.get('llmtail_request_duration_seconds_sum', { model: 'm1', status: 'success', finish_reason: 'stop' })).toBe(1.5);
+    expect(m.get('llmtail_time_to_first_token_seconds_sum', { model: 'm1', status: 'success', finish_reason: 'stop' })).toBe(0.25);
+    // (1.5 - 0.25) / (11 - 1)
+    expect(m.get('llmtail_time_per_output_token_seconds_sum', { model: 'm1', status: 'success', finish_reason: 'stop' })).toBe(0.125);
+    expect(m.get('llmtail_request_errors_total', { model: 'm1', status: 'rejected', finish_reason: '', error_type: 'http_503' })).toBe(1);
+    expect(m.get('llmtail_last_event_timestamp_seconds')).toBe(1735689235);
+  });
+
+  it('a bad mapping names the field, the value and the units it accepts', async () => {
+    const config = path.join(dir, 'badmap.yaml');
+    writeFileSync(config, 'preset: custom\nmapping:\n  fields:\n    e2e_latency: { path: t, unit: parsecs }\n');
+    const r = await runCli(['check-config', '--config', config]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('mapping.fields.e2e_latency.unit = "parsecs"');
+    expect(r.stderr).toContain('"ms"');
+  });
+});
+
+describe('a flood of bad lines', () => {
+  it('is counted line by line but logged only a few times', async () => {
+    const file = path.join(dir, 'flood.jsonl');
+    writeFileSync(file, `${'{"broken": \n'.repeat(5000)}${FLAT('ok', 100)}\n`);
+    const r = await runCli(['replay', file]);
+    expect(r.code).toBe(0);
+    const m = parseExposition(r.stdout);
+    expect(m.get('llmtail_lines_invalid_total', { reason: 'json_syntax' })).toBe(5000);
+    expect(m.get('llmtail_requests_total', { model: 'qwen', status: 'success' })).toBe(1);
+    const logged = r.stderr.split('\n').filter((l) => l.includes('log line problem'));
+    expect(logged).toHaveLength(1);
+  });
+});
+
 describe('inputs besides files', () => {
   it('--input - reads stdin while serving', async () => {
     const cli = await startCli(['run', '--input', '-', '--web.listen-address', '127.0.0.1:0'], { stdin: true });

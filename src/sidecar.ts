@@ -9,14 +9,18 @@ import { selfCollectors, tailerCollectors } from './exposition/self-collectors.j
 import { createApp, listen } from './exposition/server.js';
 import { RateLimitedLog } from './log/logger.js';
 import { Pipeline } from './pipeline/pipeline.js';
-import { FileTailer } from './sources/file-tailer.js';
+import { FileTailer, type TailerCheckpoint } from './sources/file-tailer.js';
 import { HttpIngest } from './sources/http-ingest.js';
 import type { Source } from './sources/source.js';
 import { StreamSource } from './sources/stream-source.js';
+import { CheckpointStore } from './state/checkpoint-store.js';
+import { Checkpointer } from './state/checkpointer.js';
+import { checkpointParts } from './state/parts.js';
 
 /**
- * The whole data path for one configuration: sources → pipeline (decode) → consumers, and the
- * registry that exposes what the consumers aggregated. `run`, `demo` and `replay` all build it.
+ * The whole data path for one configuration: sources → pipeline (decode) → consumers, the registry
+ * that exposes what the consumers aggregated, and — with a state directory — the checkpoint that
+ * makes counting exactly-once across restarts. `run`, `demo` and `replay` all build one.
  */
 export class Sidecar {
   readonly pipeline: Pipeline;
@@ -25,6 +29,8 @@ export class Sidecar {
   readonly sources: Source[] = [];
   readonly tailer: FileTailer | undefined;
   readonly ingest: HttpIngest | undefined;
+  readonly checkpointer: Checkpointer | undefined;
+  private readonly store: CheckpointStore | undefined;
   private server: Server | undefined;
 
   constructor(
@@ -65,6 +71,8 @@ export class Sidecar {
           pollIntervalMs: config.tail.poll_interval_ms,
           readChunkBytes: config.tail.read_chunk_bytes,
           readBudgetBytes: config.tail.read_budget_bytes,
+          rotateWaitMs: config.tail.rotate_wait_ms,
+          fingerprintBytes: config.tail.fingerprint_bytes,
         },
         this.pipeline,
         log,
@@ -72,8 +80,20 @@ export class Sidecar {
       this.sources.push(this.tailer);
     }
     if (config.inputs.includes('-')) this.sources.push(StreamSource.stdin(this.pipeline));
+
+    if (config.state_dir !== '') {
+      this.store = new CheckpointStore(config.state_dir);
+      this.checkpointer = new Checkpointer(
+        this.store,
+        () => ({ metrics: this.requestMetrics.snapshot(), lines: this.pipeline.stats.snapshot(), tailer: this.tailer?.checkpoint() }),
+        () => this.pipeline.stats.total() + (this.tailer?.changes ?? 0),
+        config.checkpoint.interval_ms,
+        log,
+      );
+    }
     if (config.web.enable_ingest) {
-      this.ingest = new HttpIngest(this.pipeline, config.web.ingest_max_body_bytes);
+      // An acknowledged body must survive a crash: checkpoint before answering.
+      this.ingest = new HttpIngest(this.pipeline, config.web.ingest_max_body_bytes, () => this.checkpointer?.checkpoint());
       this.sources.push(this.ingest);
     }
 
@@ -81,23 +101,32 @@ export class Sidecar {
     for (const c of requestCollectors(this.requestMetrics)) this.registry.add(c);
     for (const c of selfCollectors(this.pipeline.stats, () => this.sources)) this.registry.add(c);
     if (this.tailer !== undefined) for (const c of tailerCollectors(this.tailer)) this.registry.add(c);
+    if (this.checkpointer !== undefined) for (const c of this.checkpointer.collectors()) this.registry.add(c);
   }
 
-  /** Open the inputs and serve HTTP. Resolves with the bound port. */
+  /** Restore the checkpoint, open the inputs and serve HTTP. Resolves with the bound port. */
   async start(): Promise<number> {
-    for (const s of this.sources) await s.start();
+    const restored = this.restore();
+    for (const s of this.sources) {
+      if (s === this.tailer) await this.tailer.start(restored);
+      else await s.start();
+    }
+    // Record where the inputs start at once: a crash before the first interval must not lose them.
+    this.checkpointer?.start();
+    this.checkpointer?.checkpoint(true);
     const app = createApp(
       { listenAddress: this.config.web.listen_address, telemetryPath: this.config.web.telemetry_path, gzip: this.config.web.gzip },
-      { registry: this.registry, sources: () => this.sources, ingest: this.ingest, log: this.log },
+      { registry: this.registry, sources: () => this.sources, ingest: this.ingest, log: this.log, beforeScrape: () => this.checkpointer?.checkpoint() },
     );
     const { server, port } = await listen(app, this.config.web.listen_address);
     this.server = server;
     return port;
   }
 
-  /** Stop reading, then stop serving; bounded so shutdown never hangs on a stuck client. */
+  /** Stop reading, write the last checkpoint, then stop serving; bounded so it never hangs. */
   async stop(): Promise<void> {
     for (const s of this.sources) await s.stop();
+    this.checkpointer?.stop();
     const server = this.server;
     if (server === undefined) return;
     await new Promise<void>((resolve) => {
@@ -108,5 +137,29 @@ export class Sidecar {
         resolve();
       }, 2000).unref();
     });
+  }
+
+  /**
+   * Continue from the last checkpoint when there is one that fits: metrics and line counts now,
+   * file positions returned for the tailer. One that does not fit is set aside, whole.
+   */
+  private restore(): TailerCheckpoint | undefined {
+    if (this.store === undefined) return undefined;
+    this.store.init();
+    const checkpoint = this.store.load((reason, movedTo) => this.log.warn({ reason, moved_to: movedTo }, 'checkpoint unreadable; set aside, starting fresh'));
+    if (checkpoint === undefined) return undefined;
+    const parts = checkpointParts.safeParse(checkpoint.parts);
+    const problem = parts.success
+      ? (this.requestMetrics.incompatibility(parts.data.metrics) ?? this.pipeline.stats.incompatibility(parts.data.lines))
+      : `unexpected contents (${parts.error.issues[0]?.path.join('.')}: ${parts.error.issues[0]?.message})`;
+    if (problem !== undefined || !parts.success) {
+      const movedTo = this.store.setAside();
+      this.log.warn({ reason: problem, moved_to: movedTo }, 'checkpoint does not fit this configuration; set aside, starting fresh');
+      return undefined;
+    }
+    this.requestMetrics.restore(parts.data.metrics);
+    this.pipeline.stats.restore(parts.data.lines);
+    this.log.info({ written_at: new Date(checkpoint.written_at * 1000).toISOString(), files: parts.data.tailer?.files.length ?? 0 }, 'continuing from checkpoint');
+    return parts.data.tailer;
   }
 }

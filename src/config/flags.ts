@@ -15,6 +15,7 @@ export const CONFIG_FLAGS: readonly ConfigFlag[] = [
   { flag: 'preset', key: 'preset', type: 'string', arg: 'NAME' },
   { flag: 'default-model', key: 'default_model', type: 'string', arg: 'NAME' },
   { flag: 'from-beginning', key: 'from_beginning', type: 'boolean' },
+  { flag: 'state-dir', key: 'state_dir', type: 'string', arg: 'DIR' },
   { flag: 'web.listen-address', key: 'web.listen_address', type: 'string', arg: '[HOST]:PORT' },
   { flag: 'web.telemetry-path', key: 'web.telemetry_path', type: 'string', arg: 'PATH' },
   { flag: 'web.enable-ingest', key: 'web.enable_ingest', type: 'boolean' },

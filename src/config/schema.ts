@@ -34,7 +34,20 @@ export const configSchema = z
       .describe('Log shape. `auto` picks a built-in preset per line by the fields present; `custom` uses `mapping`.'),
     mapping: mappingSpecSchema.optional().describe('Custom field mapping, used with preset `custom` (see README, "Custom mappings").'),
     default_model: z.string().min(1).default('unknown').describe('Model label for lines that name no model (TGI, single-model servers).'),
-    from_beginning: z.boolean().default(false).describe('Read files that exist at startup from the start instead of their end.'),
+    from_beginning: z
+      .boolean()
+      .default(false)
+      .describe('On a first start (no checkpoint), read files that already exist from the start instead of their end.'),
+    state_dir: z
+      .string()
+      .default('')
+      .describe('Directory for the checkpoint (file positions and all metric state), for exactly-once counting across restarts. Empty: no checkpoints.'),
+    checkpoint: z
+      .object({
+        interval_ms: positiveInt(60_000).default(2000).describe('How often the checkpoint is written when something changed (it is also written before every scrape and at shutdown).'),
+      })
+      .strict()
+      .prefault({}),
     web: z
       .object({
         listen_address: listenAddress.default(`:${DEFAULT_PORT}`).describe('Address to serve /metrics and the other endpoints on.'),
@@ -106,7 +119,15 @@ export const configSchema = z
         read_chunk_bytes: positiveInt(64 << 20).default(1 << 20).describe('Bytes per read() call.'),
         read_budget_bytes: positiveInt(1 << 30)
           .default(8 << 20)
-          .describe('Bytes one file may read before yielding, so a backlog cannot stall scrapes.'),
+          .describe('Bytes one file may read per turn, so a backlog cannot stall scrapes or other files.'),
+        rotate_wait_ms: z
+          .number()
+          .int()
+          .nonnegative()
+          .max(3_600_000)
+          .default(5000)
+          .describe('How long a rotated or deleted file is still read for lines its writer appends late.'),
+        fingerprint_bytes: positiveInt(65_536).default(256).describe('Leading bytes that identify a file (with device and inode), so inode reuse is not mistaken for the same file.'),
       })
       .strict()
       .prefault({}),

@@ -69,9 +69,27 @@ export function tailerCollectors(tailer: FileTailer): Collector[] {
     },
     {
       name: 'llmtail_file_truncations_total',
-      help: 'Times a followed file shrank below the read offset (copytruncate) and was read again from the start.',
+      help: 'Times a followed file shrank below the read offset (copytruncate) or was rewritten in place, and was read again from the start.',
       type: 'counter',
       collect: () => [{ value: tailer.truncations, labels: {} }],
+    },
+    {
+      name: 'llmtail_file_bytes_lost_total',
+      help: 'Bytes known to have been in a file that could not be read: truncation racing the reader, or a line left unfinished in a rotated file.',
+      type: 'counter',
+      collect: () => [{ value: tailer.bytesLost, labels: {} }],
+    },
+    {
+      name: 'llmtail_files_draining',
+      help: 'Rotated or deleted files still being read for late lines (for tail.rotate_wait_ms).',
+      type: 'gauge',
+      collect: () => [{ value: tailer.drainingCount, labels: {} }],
+    },
+    {
+      name: 'llmtail_file_lag_bytes',
+      help: 'Bytes known to be in a followed file but not yet counted (size at the last look minus the read offset), by path.',
+      type: 'gauge',
+      collect: () => tailer.lag().map((l) => ({ value: l.bytes, labels: { path: l.path } })),
     },
   ];
 }

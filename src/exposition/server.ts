@@ -20,6 +20,8 @@ export interface ServerDeps {
   sources: () => readonly Source[];
   ingest?: HttpIngest;
   log: Logger;
+  /** Runs before each scrape is rendered (the checkpoint: no scrape may show state a restart would lose). */
+  beforeScrape?: () => void;
 }
 
 /** Does the client prefer OpenMetrics? (Prometheus asks for it first when it wants exemplars.) */
@@ -34,6 +36,8 @@ export function createApp(options: ServerOptions, deps: ServerDeps): express.Exp
 
   app.get(options.telemetryPath, async (req: Request, res: Response) => {
     const om = wantsOpenMetrics(req.headers.accept);
+    // Synchronous, and the render after it only runs microtasks: no line is counted in between.
+    deps.beforeScrape?.();
     const body = await deps.registry.render(om);
     res.set('Content-Type', om ? MetricsRegistry.OPENMETRICS_CONTENT_TYPE : MetricsRegistry.TEXT_CONTENT_TYPE);
     res.set('Cache-Control', 'no-store');

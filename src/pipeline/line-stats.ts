@@ -62,7 +62,40 @@ export class LineStats {
     }
   }
 
+  snapshot(): LineStatsState {
+    return { results: [...this.results], invalid: [...this.invalid], warnings: [...this.warnings], fieldProblems: [...this.fieldProblems], bytesRead: this.bytesRead };
+  }
+
+  incompatibility(state: LineStatsState): string | undefined {
+    if (state.results.length !== this.results.length || state.invalid.length !== this.invalid.length) return 'the line results changed';
+    if (state.warnings.length !== this.warnings.length || state.fieldProblems.length !== this.fieldProblems.length) return 'the line warnings or fields changed';
+    return undefined;
+  }
+
+  restore(state: LineStatsState): void {
+    const problem = this.incompatibility(state);
+    if (problem !== undefined) throw new Error(problem);
+    for (const [name, target, source] of [
+      ['results', this.results, state.results],
+      ['invalid', this.invalid, state.invalid],
+      ['warnings', this.warnings, state.warnings],
+      ['fieldProblems', this.fieldProblems, state.fieldProblems],
+    ] as const) {
+      if (source.length !== target.length) throw new Error(`line stats ${name} changed shape`);
+      target.set(source);
+    }
+    this.bytesRead = state.bytesRead;
+  }
+
   total(): number {
     return this.results.reduce((a, b) => a + b, 0);
   }
+}
+
+export interface LineStatsState {
+  results: number[];
+  invalid: number[];
+  warnings: number[];
+  fieldProblems: number[];
+  bytesRead: number;
 }

@@ -11,7 +11,6 @@ export async function replayFile(path: string, pipeline: Pipeline, chunkBytes = 
   try {
     const splitter = pipeline.splitter();
     await readAhead(handle, 0, readBuffers(chunkBytes), (chunk) => {
-      pipeline.stats.bytesRead += chunk.length;
       splitter.push(chunk);
     });
     splitter.flush();

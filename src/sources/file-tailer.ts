@@ -1,119 +1,170 @@
 import { watch, type FSWatcher } from 'node:fs';
-import { open, stat, type FileHandle } from 'node:fs/promises';
+import { readdir, realpath, stat, type FileHandle } from 'node:fs/promises';
+import path from 'node:path';
 import type { Logger } from 'pino';
 import type { Pipeline } from '../pipeline/pipeline.js';
 import { InputPattern } from './glob.js';
-import type { LineSplitter } from './line-splitter.js';
 import { readAhead, readBuffers, type ReadBuffers } from './read-ahead.js';
 import type { Source, SourceStatus } from './source.js';
+import { identityKey, openForReading, readPrefix, TailedFile, type FileCheckpoint } from './tailed-file.js';
 
 export interface FileTailerOptions {
-  /** Read files found at startup from byte 0 instead of their end. */
+  /** Read files found at a first start (no checkpoint) from byte 0 instead of their end. */
   fromBeginning: boolean;
   /** Stat reconcile period: the backstop for file systems where watch events are lost. */
   pollIntervalMs: number;
   readChunkBytes: number;
-  /** Bytes one file may read before yielding to the event loop (fairness, scrape latency). */
+  /** Bytes one file may read per turn before the others (and scrapes) get theirs. */
   readBudgetBytes: number;
+  /** How long a rotated or deleted file is still read for lines its writer appends late. */
+  rotateWaitMs: number;
+  /** How many leading bytes identify a file's content (with device and inode). */
+  fingerprintBytes: number;
 }
 
-/** One open file: its identity, how far we have read, and its own partial-line buffer. */
-class TailedFile {
-  offset: number;
-  constructor(
-    readonly path: string,
-    readonly handle: FileHandle,
-    readonly dev: number,
-    readonly ino: number,
-    start: number,
-    readonly splitter: LineSplitter,
-  ) {
-    this.offset = start;
-  }
+/** The tailer's part of a checkpoint: every file's position, and its counters. */
+export interface TailerCheckpoint {
+  files: FileCheckpoint[];
+  rotations: number;
+  truncations: number;
+  bytesLost: number;
 }
 
 /**
- * Follows files and globs: `fs.watch` on each pattern's directory for low latency, plus a
- * periodic stat reconcile. Files present at startup start at their end (unless fromBeginning);
- * files that appear later start at byte 0 so nothing written before we noticed them is lost.
- * A file whose inode changed under its path (rotation) is read to its end before the new one is
- * opened; a file that shrank below our offset (truncation) is read again from 0.
+ * Follows files and globs, exactly once:
+ * - `fs.watch` on the directories involved for latency, plus a periodic stat reconcile for file
+ *   systems that lose watch events; each file reads up to a budget per turn, so a backlog in one
+ *   neither starves the others nor stalls scrapes.
+ * - Files present at a first start begin at their end (unless fromBeginning); files that appear
+ *   later, or while we were stopped, begin at byte 0.
+ * - A path that now leads to another file (rename + create, delete + recreate, a re-pointed
+ *   symlink) leaves the old file draining: it is read for `rotateWaitMs` more, for lines its writer
+ *   still appends, and then closed; the new file is read from byte 0. A draining file that shows
+ *   up again under a name the globs match (app.log → app.log.1) just continues.
+ * - A file that shrinks below our offset (copytruncate), or whose first bytes changed (truncated and
+ *   regrown between two looks), is read again from 0; bytes we knew existed but could not read
+ *   before that are counted as lost.
+ * Identity is device + inode + the file's first bytes, so a reused inode is a new file.
  */
 export class FileTailer implements Source {
   readonly kind = 'file';
   private readonly patterns: InputPattern[];
-  private readonly files = new Map<string, TailedFile>();
-  private readonly watchers: FSWatcher[] = [];
+  /** Files at their path now, by path. */
+  private readonly active = new Map<string, TailedFile>();
+  /** Files rotated away, read until their drain deadline. */
+  private readonly draining = new Set<TailedFile>();
+  /** Every open file, by device:inode. */
+  private readonly byIdentity = new Map<string, TailedFile>();
+  private readonly watchers = new Map<string, FSWatcher>();
   private timer: NodeJS.Timeout | undefined;
   private scanning: Promise<void> | undefined;
   private rescan = false;
+  private reconcileRequested = false;
   private stopped = false;
   private started = false;
   /** Shared by all files: they are read one at a time. */
   private readonly buffers: ReadBuffers;
   rotations = 0;
   truncations = 0;
+  bytesLost = 0;
+  /** Grows whenever what a checkpoint would record changes. */
+  changes = 0;
 
   constructor(
     patterns: readonly string[],
     private readonly options: FileTailerOptions,
     private readonly pipeline: Pipeline,
     private readonly log: Logger,
+    private readonly now: () => number = Date.now,
   ) {
     this.patterns = patterns.map((p) => new InputPattern(p));
     this.buffers = readBuffers(options.readChunkBytes);
   }
 
-  async start(): Promise<void> {
+  /** Open the inputs: from a checkpoint's positions when given, else as a first start. */
+  async start(restored?: TailerCheckpoint): Promise<void> {
+    if (restored !== undefined) {
+      this.rotations = restored.rotations;
+      this.truncations = restored.truncations;
+      this.bytesLost = restored.bytesLost;
+      for (const cp of restored.files) await this.resume(cp);
+    }
+    const firstStart = restored === undefined && !this.options.fromBeginning;
     for (const p of this.patterns) {
-      for (const file of await p.resolve()) await this.openFile(file, this.options.fromBeginning ? 'start' : 'end');
+      for (const file of await p.resolve()) if (!this.active.has(file)) await this.discover(file, firstStart ? 'end' : 'start');
     }
     this.started = true;
-    for (const dir of new Set(this.patterns.map((p) => p.baseDir))) this.watchDir(dir);
-    this.timer = setInterval(() => this.requestScan(), this.options.pollIntervalMs);
+    for (const p of this.patterns) this.watchDir(p.baseDir);
+    this.timer = setInterval(() => this.requestScan(true), this.options.pollIntervalMs);
     this.timer.unref();
-    this.requestScan();
+    this.requestScan(false);
   }
 
+  /** Stop reading. Positions stay, so a final checkpoint after stop() records where we stopped. */
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer !== undefined) clearInterval(this.timer);
-    for (const w of this.watchers) w.close();
-    await this.scanning;
-    for (const f of this.files.values()) await f.handle.close().catch(() => undefined);
-    this.files.clear();
+    for (const w of this.watchers.values()) w.close();
+    this.watchers.clear();
+    while (this.scanning !== undefined) await this.scanning;
+    for (const f of this.byIdentity.values()) await f.close();
   }
 
-  /** Resolves once every byte currently in the files has been read (tests, replay-like use). */
+  /** Resolves once every byte currently in the files has been read (tests, benchmarks). */
   async settle(): Promise<void> {
-    this.requestScan();
+    this.requestScan(true);
     while (this.scanning !== undefined) await this.scanning;
   }
 
+  checkpoint(): TailerCheckpoint {
+    return {
+      files: [...this.active.values(), ...this.draining].map((f) => f.checkpoint()),
+      rotations: this.rotations,
+      truncations: this.truncations,
+      bytesLost: this.bytesLost,
+    };
+  }
+
   get fileCount(): number {
-    return this.files.size;
+    return this.active.size;
+  }
+
+  get drainingCount(): number {
+    return this.draining.size;
+  }
+
+  /** Bytes known to be in each followed file but not yet counted, by path. */
+  lag(): { path: string; bytes: number }[] {
+    return [...this.active.values()].map((f) => ({ path: f.path, bytes: Math.max(0, f.lastSize - f.committedOffset) }));
   }
 
   status(): SourceStatus {
     return {
       kind: this.kind,
       ready: this.started && !this.stopped,
-      detail: { patterns: this.patterns.map((p) => p.pattern), files: [...this.files.values()].map((f) => ({ path: f.path, offset: f.offset })) },
+      detail: { patterns: this.patterns.map((p) => p.pattern), files: [...this.active.values()].map((f) => ({ path: f.path, offset: f.offset })) },
     };
   }
 
   private watchDir(dir: string): void {
+    if (this.watchers.has(dir) || this.stopped) return;
     try {
-      const w = watch(dir, { persistent: false }, () => this.requestScan());
-      w.on('error', () => undefined); // directory gone: the poll keeps going
-      this.watchers.push(w);
+      const w = watch(dir, { persistent: false }, () => this.requestScan(false));
+      w.on('error', () => {
+        // The directory went away: forget the watch so a later scan can set it up again.
+        w.close();
+        this.watchers.delete(dir);
+      });
+      this.watchers.set(dir, w);
     } catch {
       // Not there yet: the periodic scan notices it once it exists.
     }
   }
 
-  private requestScan(): void {
+  /** `reconcile` scans (the timer's) also compare fingerprints; watch events only stat. */
+  private requestScan(reconcile: boolean): void {
     if (this.stopped) return;
+    if (reconcile) this.reconcileRequested = true;
     if (this.scanning !== undefined) {
       this.rescan = true;
       return;
@@ -124,96 +175,214 @@ export class FileTailer implements Source {
   private async scanLoop(): Promise<void> {
     do {
       this.rescan = false;
+      const reconcile = this.reconcileRequested;
+      this.reconcileRequested = false;
       try {
-        await this.scan();
+        await this.scan(reconcile);
       } catch (err) {
         this.log.warn({ err }, 'file scan failed');
       }
+      if (this.rescan) await new Promise<void>((resolve) => setImmediate(resolve));
     } while (this.rescan && !this.stopped);
   }
 
-  private async scan(): Promise<void> {
-    const seen = new Set<string>();
-    for (const p of this.patterns) {
-      for (const path of await p.resolve()) {
-        seen.add(path);
-        if (!this.files.has(path)) await this.openFile(path, 'start');
-      }
-    }
-    for (const file of [...this.files.values()]) {
+  private async scan(reconcile: boolean): Promise<void> {
+    for (const p of this.patterns) this.watchDir(p.baseDir);
+    const matched = new Set<string>();
+    for (const p of this.patterns) for (const file of await p.resolve()) matched.add(file);
+    for (const file of matched) if (!this.active.has(file)) await this.discover(file, 'start');
+    for (const file of [...this.active.values()]) {
       if (this.stopped) return;
-      await this.follow(file, seen.has(file.path));
+      await this.follow(file, matched.has(file.path), reconcile);
+    }
+    for (const file of [...this.draining]) {
+      if (this.stopped) return;
+      await this.drain(file);
     }
   }
 
-  private async follow(file: TailedFile, stillMatched: boolean): Promise<void> {
-    let current;
+  /** A path the globs match that we do not follow yet. */
+  private async discover(filePath: string, at: 'start' | 'end'): Promise<void> {
+    let st;
     try {
-      current = stillMatched ? await stat(file.path) : undefined;
+      st = await stat(filePath);
     } catch {
-      current = undefined; // deleted or renamed away
+      return;
     }
-    const same = current !== undefined && current.ino === file.ino && current.dev === file.dev;
-    if (same && current !== undefined) {
-      if (current.size < file.offset) {
-        this.truncations++;
-        this.log.info({ path: file.path, offset: file.offset, size: current.size }, 'file truncated, reading from the start');
-        file.splitter.reset();
-        file.offset = 0;
+    if (!st.isFile()) return;
+    const known = this.byIdentity.get(identityKey(st.dev, st.ino));
+    if (known !== undefined) {
+      // A file we already read, now under this name (renamed to a name the globs match).
+      if (known.drainUntil !== undefined) {
+        this.draining.delete(known);
+        known.drainUntil = undefined;
+      } else {
+        this.active.delete(known.path);
       }
-      await this.readAvailable(file);
+      known.path = filePath;
+      this.active.set(filePath, known);
+      this.changes++;
       return;
     }
-    // Rotated or removed: what the old file still holds is ours; read it to the end first.
-    await this.readAvailable(file);
-    this.files.delete(file.path);
-    await file.handle.close().catch(() => undefined);
-    if (current !== undefined) {
-      this.rotations++;
-      this.log.info({ path: file.path }, 'file rotated, following the new file from the start');
-      await this.openFile(file.path, 'start');
-      const next = this.files.get(file.path);
-      if (next !== undefined) await this.readAvailable(next);
-    }
-  }
-
-  private async openFile(path: string, at: 'start' | 'end'): Promise<void> {
-    let handle: FileHandle;
-    try {
-      handle = await open(path, 'r');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.log.warn({ path, err }, 'cannot open input file');
-      return;
-    }
-    const st = await handle.stat();
-    if (!st.isFile()) {
+    const handle = await openForReading(filePath);
+    if (handle === undefined) return;
+    const opened = await handle.stat();
+    if (!opened.isFile() || this.byIdentity.has(identityKey(opened.dev, opened.ino))) {
       await handle.close();
       return;
     }
-    this.files.set(path, new TailedFile(path, handle, st.dev, st.ino, at === 'end' ? st.size : 0, this.pipeline.splitter()));
-    this.log.debug({ path, offset: at === 'end' ? st.size : 0 }, 'following file');
+    const start = at === 'end' ? await endOfLastLine(handle, opened.size) : 0;
+    const fingerprint = await readPrefix(handle, Math.min(this.options.fingerprintBytes, start));
+    const file = new TailedFile(filePath, handle, opened.dev, opened.ino, start, this.pipeline.splitter(), fingerprint);
+    this.track(file);
+    this.log.info({ path: filePath, offset: start }, 'following file');
+  }
+
+  private track(file: TailedFile): void {
+    this.byIdentity.set(file.key, file);
+    if (file.drainUntil === undefined) this.active.set(file.path, file);
+    else this.draining.add(file);
+    this.changes++;
+    void realpath(file.path).then(
+      (real) => this.watchDir(path.dirname(real)),
+      () => undefined,
+    );
+  }
+
+  private async follow(file: TailedFile, stillMatched: boolean, reconcile: boolean): Promise<void> {
+    let st;
+    try {
+      st = await stat(file.path);
+    } catch {
+      st = undefined;
+    }
+    if (st === undefined || !stillMatched || identityKey(st.dev, st.ino) !== file.key) {
+      this.rotated(file);
+      await this.readAvailable(file);
+      if (st !== undefined && stillMatched) await this.discover(file.path, 'start');
+      return;
+    }
+    if (st.size < file.offset || (reconcile && !(await file.sameContent()))) this.truncated(file, st.size);
+    file.lastSize = Math.max(st.size, file.lastSize);
+    await this.readAvailable(file);
+    await file.extendFingerprint(Math.min(this.options.fingerprintBytes, file.offset));
+  }
+
+  private rotated(file: TailedFile): void {
+    this.active.delete(file.path);
+    file.drainUntil = this.now() + this.options.rotateWaitMs;
+    this.draining.add(file);
+    this.rotations++;
+    this.changes++;
+    this.log.info({ path: file.path, rotate_wait_ms: this.options.rotateWaitMs }, 'file rotated or removed; reading the old one to its end');
+  }
+
+  private truncated(file: TailedFile, size: number): void {
+    // What we knew was there but had not read, and the line we held a beginning of, are gone.
+    const lost = Math.max(0, file.lastSize - file.offset) + file.splitter.reset();
+    this.truncations++;
+    this.bytesLost += lost;
+    this.log.info({ path: file.path, offset: file.offset, size, bytes_lost: lost }, 'file truncated; reading it again from the start');
+    file.offset = 0;
+    file.lastSize = 0;
+    file.fingerprint = Buffer.alloc(0);
+    this.changes++;
+  }
+
+  private async drain(file: TailedFile): Promise<void> {
+    await this.readAvailable(file);
+    if (file.drainUntil !== undefined && this.now() >= file.drainUntil) {
+      await this.readAvailable(file);
+      // A line its writer never finished will not be finished now.
+      this.bytesLost += file.splitter.reset();
+      this.draining.delete(file);
+      this.byIdentity.delete(file.key);
+      this.changes++;
+      await file.close();
+      this.log.debug({ path: file.path, offset: file.offset }, 'closed rotated file');
+    }
+  }
+
+  /** Resume a checkpointed file: at its path, or under another name in the same directory. */
+  private async resume(cp: FileCheckpoint): Promise<void> {
+    const fingerprint = Buffer.from(cp.fingerprint, 'base64');
+    const found = (await this.findByIdentity(cp.path, cp.dev, cp.ino, fingerprint)) ?? (await this.findRenamed(cp, fingerprint));
+    if (found === undefined) {
+      this.log.warn({ path: cp.path, offset: cp.offset }, 'a checkpointed file is gone; lines written to it after the checkpoint were not read');
+      return;
+    }
+    const { filePath, handle, size } = found;
+    let offset = cp.offset;
+    if (size < offset) {
+      this.truncations++;
+      this.log.info({ path: filePath, offset, size }, 'file truncated while stopped; reading it from the start');
+      offset = 0;
+    }
+    const file = new TailedFile(filePath, handle, cp.dev, cp.ino, offset, this.pipeline.splitter(), offset === 0 ? Buffer.alloc(0) : fingerprint);
+    const atItsPath = filePath === cp.path && !cp.draining;
+    if (!atItsPath) file.drainUntil = this.now() + this.options.rotateWaitMs;
+    this.track(file);
+    this.log.info({ path: filePath, offset, draining: !atItsPath }, 'resuming file from checkpoint');
+  }
+
+  private async findByIdentity(filePath: string, dev: number, ino: number, fingerprint: Buffer) {
+    const handle = await openForReading(filePath);
+    if (handle === undefined) return undefined;
+    const st = await handle.stat();
+    if (st.dev === dev && st.ino === ino && (await readPrefix(handle, fingerprint.length)).equals(fingerprint)) return { filePath, handle, size: st.size };
+    await handle.close();
+    return undefined;
+  }
+
+  /** Rotation while we were stopped: the old file may sit beside its old path under a new name. */
+  private async findRenamed(cp: FileCheckpoint, fingerprint: Buffer) {
+    const dir = path.dirname(cp.path);
+    let names: string[];
+    try {
+      names = await readdir(dir);
+    } catch {
+      return undefined;
+    }
+    for (const name of names) {
+      const candidate = path.join(dir, name);
+      if (candidate === cp.path) continue;
+      try {
+        const st = await stat(candidate);
+        if (st.dev !== cp.dev || st.ino !== cp.ino) continue;
+      } catch {
+        continue;
+      }
+      const found = await this.findByIdentity(candidate, cp.dev, cp.ino, fingerprint);
+      if (found !== undefined) return found;
+    }
+    return undefined;
   }
 
   /**
-   * Read what the file holds beyond our offset. The next read is in flight while a chunk is
-   * decoded; after each read budget we yield to the event loop so a backlog cannot starve scrapes.
+   * Read what the file holds beyond our offset, one read budget per turn; when the budget runs
+   * out, ask for another scan so every file (and the event loop) gets a turn first.
    */
   private async readAvailable(file: TailedFile): Promise<void> {
-    for (;;) {
-      const before = file.offset;
-      const budget = this.options.readBudgetBytes;
-      file.offset = await readAhead(
-        file.handle,
-        file.offset,
-        this.buffers,
-        (chunk) => {
-          this.pipeline.stats.bytesRead += chunk.length;
-          file.splitter.push(chunk);
-        },
-        (read) => read >= budget,
-      );
-      if (file.offset - before < budget || this.stopped) return;
-      await new Promise<void>((resolve) => setImmediate(resolve));
+    const before = file.offset;
+    const budget = this.options.readBudgetBytes;
+    file.offset = await readAhead(file.handle, file.offset, this.buffers, (chunk) => file.splitter.push(chunk), (read) => read >= budget);
+    if (file.offset !== before) {
+      file.lastSize = Math.max(file.lastSize, file.offset);
+      this.changes++;
     }
+    if (file.offset - before >= budget) this.rescan = true;
   }
+}
+
+/**
+ * Where "the end" of an existing file is for a first start: after its last newline, so a line
+ * being written at that moment is read whole once it is finished rather than as a broken tail.
+ */
+async function endOfLastLine(handle: FileHandle, size: number): Promise<number> {
+  if (size === 0) return 0;
+  const window = Math.min(size, 64 * 1024);
+  const buf = Buffer.alloc(window);
+  const { bytesRead } = await handle.read(buf, 0, window, size - window);
+  const nl = buf.subarray(0, bytesRead).lastIndexOf(10);
+  return nl === -1 ? size : size - window + nl + 1;
 }

@@ -18,6 +18,8 @@ export class HttpIngest implements Source {
   constructor(
     private readonly pipeline: Pipeline,
     private readonly maxBodyBytes: number,
+    /** Runs after a body is counted and before it is acknowledged (the checkpoint). */
+    private readonly afterCount: () => void = () => undefined,
   ) {}
 
   async start(): Promise<void> {}
@@ -58,7 +60,7 @@ export class HttpIngest implements Source {
       const splitter = this.pipeline.splitter();
       for (const c of chunks) splitter.push(c);
       splitter.flush();
-      this.pipeline.stats.bytesRead += size;
+      this.afterCount();
       const counts: Record<string, number> = {};
       LINE_RESULTS.forEach((r, i) => (counts[r] = (this.pipeline.stats.results[i] as number) - (before[i] as number)));
       res.json({ accepted: counts.ok, invalid: counts.invalid, unmapped: counts.unmapped, empty: counts.empty, bytes: size });

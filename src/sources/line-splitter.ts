@@ -25,7 +25,17 @@ export class LineSplitter {
     return this.carryBytes + this.discardedBytes;
   }
 
+  /**
+   * Feed bytes. `stats.bytesRead` grows by the bytes of lines completed here, so it counts each
+   * line once even when a restart re-reads a partial line from its start.
+   */
   push(chunk: Buffer): void {
+    const before = this.pendingBytes;
+    this.split(chunk);
+    this.stats.bytesRead += before + chunk.length - this.pendingBytes;
+  }
+
+  private split(chunk: Buffer): void {
     let start = 0;
     const end = chunk.length;
     while (start < end) {
@@ -50,6 +60,7 @@ export class LineSplitter {
 
   /** End of stream: whatever is held is a complete last line. */
   flush(): void {
+    this.stats.bytesRead += this.pendingBytes;
     if (this.discardedBytes > 0) {
       this.discardedBytes = 0;
       this.stats.invalidLine('too_long');

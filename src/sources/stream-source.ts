@@ -39,7 +39,6 @@ export class StreamSource implements Source {
       if (stream === process.stdin) resolve();
     });
     stream.on('data', (chunk: Buffer) => {
-      this.pipeline.stats.bytesRead += chunk.length;
       splitter.push(chunk);
     });
     stream.on('end', () => {

@@ -49,12 +49,30 @@ export class Histogram {
     }
   }
 
+  /** Counts, sum and count (exemplars are ephemeral and not kept). */
+  snapshot(): HistogramState {
+    return { counts: [...this.counts], sum: this.sum, count: this.count };
+  }
+
+  restore(state: HistogramState): void {
+    if (state.counts.length !== this.counts.length) throw new Error(`bucket count changed: ${state.counts.length - 1} → ${this.bounds.length}`);
+    this.counts.set(state.counts);
+    this.sum = state.sum;
+    this.count = state.count;
+  }
+
   /** The exemplar of bucket `i` (the last slot is +Inf), if one was recorded. */
   exemplar(i: number): Exemplar | undefined {
     const id = this.exemplarIds?.[i];
     if (id === undefined) return undefined;
     return { id, value: this.exemplarValues![i] as number, timestamp: this.exemplarTimes![i] as number };
   }
+}
+
+export interface HistogramState {
+  counts: number[];
+  sum: number;
+  count: number;
 }
 
 export interface Exemplar {

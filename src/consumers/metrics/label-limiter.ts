@@ -35,6 +35,27 @@ export class LabelLimiter {
   distinct(label: number): number {
     return (this.admitted[label] as Map<string, string>).size;
   }
+
+  snapshot(): LabelLimiterState {
+    return { names: [...this.names], admitted: this.admitted.map((m) => [...m]), folded: [...this.folded] };
+  }
+
+  /** Continue from a snapshot of a limiter over the same labels. */
+  restore(state: LabelLimiterState): void {
+    if (state.names.join() !== this.names.join()) throw new Error(`label set changed: ${state.names.join()} → ${this.names.join()}`);
+    state.admitted.forEach((pairs, i) => {
+      const m = this.admitted[i] as Map<string, string>;
+      m.clear();
+      for (const [raw, admitted] of pairs) m.set(raw, admitted);
+    });
+    this.folded.set(state.folded);
+  }
+}
+
+export interface LabelLimiterState {
+  names: string[];
+  admitted: [string, string][][];
+  folded: number[];
 }
 
 /** Cut to `max` UTF-16 units without splitting a surrogate pair (which would not encode as UTF-8). */

@@ -1,8 +1,8 @@
 import type { InferenceEvent } from '../../events/event.js';
 import type { EventConsumer } from '../consumer.js';
 import { LABEL_SOURCES, REQUEST_HISTOGRAMS, type HistogramKey, type LabelName } from './definitions.js';
-import { Histogram, toBounds } from './histogram.js';
-import { LabelLimiter, OTHER_VALUE } from './label-limiter.js';
+import { Histogram, toBounds, type HistogramState } from './histogram.js';
+import { LabelLimiter, OTHER_VALUE, type LabelLimiterState } from './label-limiter.js';
 
 export interface RequestMetricsOptions {
   /** Allowlisted labels, in order. */
@@ -32,6 +32,16 @@ export interface ErrorSeries {
 export interface DeviceMemory {
   device: string;
   bytes: number;
+}
+
+export interface RequestMetricsState {
+  labels: string[];
+  buckets: number[][];
+  series: { values: string[]; requests: number; histograms: (HistogramState | null)[] }[];
+  errors: { values: string[]; type: string; count: number }[];
+  gpuMemory: [string, number][];
+  lastEventTimestamp: number | null;
+  limiter: LabelLimiterState;
 }
 
 const KEY_SEP = '\u0001';
@@ -150,6 +160,85 @@ export class RequestMetrics implements EventConsumer {
     const series = new RequestSeries(this.labelObject(values));
     this.series.set(values.join(KEY_SEP), series);
     return series;
+  }
+
+  /**
+   * Everything this aggregate has counted, as plain data for a checkpoint. Together with the input
+   * offsets taken at the same moment, it lets a restart continue counting where it stopped.
+   */
+  snapshot(): RequestMetricsState {
+    const names = this.options.labels;
+    return {
+      labels: [...names],
+      buckets: this.bounds.map((b) => [...b]),
+      series: [...this.series.values()].map((s) => ({
+        values: names.map((n) => s.labels[n] as string),
+        requests: s.requests,
+        histograms: s.histograms.map((h) => h?.snapshot() ?? null),
+      })),
+      errors: this.errors.map((e) => ({ values: names.map((n) => e.labels[n] as string), type: e.labels[ERROR_TYPE_LABEL] as string, count: e.count })),
+      gpuMemory: [...this.gpuMemory.values()].map((d) => [d.device, d.bytes]),
+      lastEventTimestamp: this.lastEventTimestamp ?? null,
+      limiter: this.limiter.snapshot(),
+    };
+  }
+
+  /** Why a snapshot cannot be continued from with this configuration, or undefined if it can. */
+  incompatibility(state: RequestMetricsState): string | undefined {
+    if (state.labels.join() !== this.options.labels.join()) return `the label allowlist changed (${state.labels.join(',')} → ${this.options.labels.join(',')})`;
+    if (state.limiter.names.join() !== this.limiter.names.join()) return 'the capped labels changed';
+    const buckets = this.bounds.map((b) => [...b].join());
+    if (state.buckets.length !== buckets.length || state.buckets.some((b, i) => b.join() !== buckets[i])) return 'histogram buckets changed';
+    for (const s of state.series) {
+      if (s.values.length !== state.labels.length || s.histograms.length !== this.bounds.length) return 'a series has the wrong shape';
+      for (const [i, h] of s.histograms.entries()) if (h !== null && h.counts.length !== (this.bounds[i] as Float64Array).length + 1) return 'a histogram has the wrong number of buckets';
+    }
+    return undefined;
+  }
+
+  /** Continue from a snapshot; call incompatibility() first (this throws on a mismatch). */
+  restore(state: RequestMetricsState): void {
+    const problem = this.incompatibility(state);
+    if (problem !== undefined) throw new Error(problem);
+    this.limiter.restore(state.limiter);
+    for (const s of state.series) {
+      const series = this.seriesForValues(s.values);
+      series.requests = s.requests;
+      s.histograms.forEach((h, i) => {
+        if (h === null) return;
+        const histogram = new Histogram(this.bounds[i] as Float64Array, this.options.exemplars && REQUEST_HISTOGRAMS[i]!.exemplars);
+        histogram.restore(h);
+        series.histograms[i] = histogram;
+      });
+    }
+    for (const e of state.errors) {
+      const series = this.seriesForValues(e.values);
+      const created = { labels: { ...series.labels, [ERROR_TYPE_LABEL]: e.type }, count: e.count };
+      let byType = this.errorsBySeries.get(series);
+      if (byType === undefined) {
+        byType = new Map();
+        this.errorsBySeries.set(series, byType);
+      }
+      byType.set(e.type, created);
+      this.errors.push(created);
+    }
+    for (const [device, bytes] of state.gpuMemory) this.gpuMemory.set(device, { device, bytes });
+    this.lastEventTimestamp = state.lastEventTimestamp ?? undefined;
+  }
+
+  /** The series for already-admitted label values (restore), created when missing. */
+  private seriesForValues(values: readonly string[]): RequestSeries {
+    let node = this.trie;
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i] as string;
+      let child = node.get(v);
+      if (child === undefined) {
+        child = i === values.length - 1 ? this.newSeries(values) : new Map();
+        node.set(v, child);
+      }
+      node = child as Trie;
+    }
+    return node as unknown as RequestSeries;
   }
 
   private labelObject(values: readonly string[]): Record<string, string> {

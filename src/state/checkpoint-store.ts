@@ -1,0 +1,102 @@
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+
+export const CHECKPOINT_VERSION = 1;
+const FILE = 'checkpoint.json';
+
+/**
+ * The envelope every checkpoint has; the parts inside are checked by whoever restores them
+ * (they throw on a shape they cannot continue from, and the checkpoint is then set aside).
+ */
+const envelope = z.object({
+  format: z.literal('llmtail-checkpoint'),
+  version: z.literal(CHECKPOINT_VERSION),
+  written_at: z.number(),
+  parts: z.record(z.string(), z.unknown()),
+});
+export type Checkpoint = z.output<typeof envelope>;
+
+export class StateDirError extends Error {}
+
+/**
+ * One checkpoint file in the state directory, replaced atomically: write a temp file, fsync it,
+ * rename it over the old one, fsync the directory. A crash at any point leaves either the old
+ * checkpoint or the new one, never a torn one. Writes are synchronous on purpose: the state they
+ * capture must be the state a scrape is answered from, with no line counted in between.
+ */
+export class CheckpointStore {
+  readonly file: string;
+  private readonly tmp: string;
+
+  constructor(readonly dir: string) {
+    this.file = path.join(dir, FILE);
+    this.tmp = path.join(dir, `${FILE}.tmp`);
+  }
+
+  /** Create the directory if needed and prove it is writable; a clear error otherwise. */
+  init(): void {
+    try {
+      mkdirSync(this.dir, { recursive: true });
+      const probe = path.join(this.dir, '.write-probe');
+      const fd = openSync(probe, 'w');
+      closeSync(fd);
+      rmSync(probe);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code ?? String(err);
+      throw new StateDirError(
+        `state directory ${this.dir} is not writable (${code}): give a writable --state-dir, or run without one (no checkpoints: counters restart from 0 after a restart)`,
+      );
+    }
+  }
+
+  /**
+   * The last checkpoint, or undefined when there is none. A checkpoint that cannot be read as
+   * one (corrupt, other version) is moved aside and reported through `onSetAside`.
+   */
+  load(onSetAside: (reason: string, movedTo: string) => void): Checkpoint | undefined {
+    let text: string;
+    try {
+      text = readFileSync(this.file, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw err;
+    }
+    let reason: string;
+    try {
+      const parsed = envelope.safeParse(JSON.parse(text));
+      if (parsed.success) return parsed.data;
+      reason = `not a version ${CHECKPOINT_VERSION} checkpoint (${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')})`;
+    } catch (err) {
+      reason = `not valid JSON (${(err as Error).message})`;
+    }
+    onSetAside(reason, this.setAside());
+    return undefined;
+  }
+
+  /** Move the current checkpoint out of the way (kept for inspection); returns where to. */
+  setAside(): string {
+    const to = `${this.file}.bad-${Date.now()}`;
+    renameSync(this.file, to);
+    return to;
+  }
+
+  write(parts: Record<string, unknown>): number {
+    const body = JSON.stringify({ format: 'llmtail-checkpoint', version: CHECKPOINT_VERSION, written_at: Date.now() / 1000, parts });
+    const fd = openSync(this.tmp, 'w', 0o600);
+    try {
+      writeSync(fd, body);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(this.tmp, this.file);
+    const dirFd = openSync(this.dir, 'r');
+    try {
+      fsyncSync(dirFd);
+    } finally {
+      closeSync(dirFd);
+    }
+    return body.length;
+  }
+}

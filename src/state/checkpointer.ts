@@ -1,0 +1,102 @@
+import type { Logger } from 'pino';
+import type { Collector } from '../exposition/registry.js';
+import type { CheckpointStore } from './checkpoint-store.js';
+
+/**
+ * Decides when the checkpoint is written: every `intervalMs` when something changed, before every
+ * scrape (so no scrape shows state newer than what a restart would restore, and no counter is ever
+ * seen to go down), after an /ingest body is counted, and at shutdown.
+ */
+export class Checkpointer {
+  writes = 0;
+  failures = 0;
+  lastSuccess: number | undefined;
+  lastBytes = 0;
+  private writtenGeneration = -1;
+  private timer: NodeJS.Timeout | undefined;
+  private lastFailureLog = 0;
+  /** Nothing is written before start(): a sidecar that failed to restore must not overwrite the checkpoint it could not read. */
+  private armed = false;
+
+  constructor(
+    private readonly store: CheckpointStore,
+    /** The state to record, taken synchronously so it is consistent. */
+    private readonly collect: () => Record<string, unknown>,
+    /** A number that grows whenever the state changes. */
+    private readonly generation: () => number,
+    private readonly intervalMs: number,
+    private readonly log: Logger,
+  ) {}
+
+  start(): void {
+    this.armed = true;
+    this.timer = setInterval(() => this.checkpoint(), this.intervalMs);
+    this.timer.unref();
+  }
+
+  /**
+   * Write the checkpoint if the state changed since the last one. Returns whether the state is
+   * now durable. A failure (disk full, directory gone) is counted and logged, never thrown:
+   * counting and serving go on, and the next call tries again.
+   */
+  checkpoint(force = false): boolean {
+    if (!this.armed) return false;
+    const generation = this.generation();
+    if (!force && generation === this.writtenGeneration) return true;
+    try {
+      this.lastBytes = this.store.write(this.collect());
+      this.writtenGeneration = generation;
+      this.writes++;
+      this.lastSuccess = Date.now() / 1000;
+      return true;
+    } catch (err) {
+      this.failures++;
+      const now = Date.now();
+      if (now - this.lastFailureLog > 10_000) {
+        this.lastFailureLog = now;
+        this.log.error({ err, dir: this.store.dir, failures: this.failures }, 'checkpoint write failed; counting goes on, but a restart now would re-count or lose lines read since the last checkpoint');
+      }
+      return false;
+    }
+  }
+
+  stop(): void {
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.checkpoint(true);
+  }
+
+  collectors(): Collector[] {
+    return [
+      {
+        name: 'llmtail_checkpoint_writes_total',
+        help: 'Checkpoints written (file positions together with all metric state).',
+        type: 'counter',
+        collect: () => [{ value: this.writes, labels: {} }],
+      },
+      {
+        name: 'llmtail_checkpoint_failures_total',
+        help: 'Checkpoint writes that failed (disk full, state directory gone or read-only).',
+        type: 'counter',
+        collect: () => [{ value: this.failures, labels: {} }],
+      },
+      {
+        name: 'llmtail_checkpoint_last_success_timestamp_seconds',
+        help: 'When the last checkpoint was written.',
+        type: 'gauge',
+        collect: () => (this.lastSuccess === undefined ? [] : [{ value: this.lastSuccess, labels: {} }]),
+      },
+      {
+        name: 'llmtail_checkpoint_age_seconds',
+        help: 'Seconds since the last successful checkpoint, as of this scrape.',
+        type: 'gauge',
+        collect: () => (this.lastSuccess === undefined ? [] : [{ value: Math.max(0, Date.now() / 1000 - this.lastSuccess), labels: {} }]),
+      },
+      {
+        name: 'llmtail_checkpoint_size_bytes',
+        help: 'Size of the last checkpoint written.',
+        type: 'gauge',
+        collect: () => [{ value: this.lastBytes, labels: {} }],
+      },
+    ];
+  }
+}

@@ -15,10 +15,12 @@ import { createLogger } from '../src/log/logger.js';
 import { Sidecar } from '../src/sidecar.js';
 import { generate, type Shape } from '../src/simulator/index.js';
 import { replayFile } from '../src/sources/file-replay.js';
+import { idleCpu, writeToMetricsLatency } from './tailing.js';
 import { readAhead, readBuffers } from '../src/sources/read-ahead.js';
 
 const LINES = Number(process.env.BENCH_LINES ?? 1_000_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 60);
 const SHAPE = (process.env.BENCH_SHAPE ?? 'mixed') as Shape | 'mixed';
 
 async function writeFixture(file: string): Promise<void> {
@@ -163,6 +165,10 @@ async function main(): Promise<void> {
     const replayLps = LINES / best.replay;
     const render = await renderAtSeries(10_000);
     const memory = replayMemory(file);
+    process.stdout.write('measuring write → /metrics latency (1,000 lines at 100 lines/s)…\n');
+    const latency = await writeToMetricsLatency(dir);
+    process.stdout.write(`measuring the idle sidecar's CPU over ${IDLE_SECONDS} s…\n`);
+    const idle = await idleCpu(dir, IDLE_SECONDS);
 
     const results = {
       lines: LINES,
@@ -174,6 +180,11 @@ async function main(): Promise<void> {
       render_series: render.series,
       render_ms: Number(render.ms.toFixed(2)),
       render_openmetrics_ms: Number(render.openMetricsMs.toFixed(2)),
+      write_to_metrics_p50_ms: Number(latency.p50.toFixed(2)),
+      write_to_metrics_p99_ms: Number(latency.p99.toFixed(2)),
+      idle_cpu_seconds: idle.cpuSeconds,
+      idle_cpu_share_of_core: Number(idle.shareOfCore.toFixed(5)),
+      idle_seconds: IDLE_SECONDS,
       replay_rss_bytes_after: memory.rss,
       replay_peak_rss_bytes: memory.maxRss,
     };
@@ -185,6 +196,8 @@ async function main(): Promise<void> {
         `replay (full pipeline):     ${fmt(replayLps)} lines/s`,
         `ratio replay / baseline:    ${results.replay_to_baseline_ratio}   (target >= 0.75)`,
         `/metrics render at ${fmt(render.series)} series: ${results.render_ms} ms text, ${results.render_openmetrics_ms} ms OpenMetrics   (target <= 20 ms)`,
+        `write() → visible in /metrics: p50 ${latency.p50.toFixed(1)} ms, p99 ${latency.p99.toFixed(1)} ms, max ${latency.max.toFixed(1)} ms   (target p99 <= 50 ms)`,
+        `idle sidecar CPU:           ${idle.cpuSeconds.toFixed(2)} s over ${IDLE_SECONDS} s = ${(idle.shareOfCore * 100).toFixed(3)} % of a core   (target <= 0.2 %)`,
         `RSS of a replay process:    ${(memory.rss / 2 ** 20).toFixed(0)} MiB at the end, ${(memory.maxRss / 2 ** 20).toFixed(0)} MiB peak`,
         '',
       ].join('\n'),

@@ -20,7 +20,10 @@ describe('Dockerfile', () => {
     expect(runtime).toMatch(/^USER node$/m);
     expect(runtime).toMatch(new RegExp(`^EXPOSE ${DEFAULT_PORT}$`, 'm'));
     expect(runtime).toMatch(/^HEALTHCHECK .*\n?.*\/healthz/m);
-    expect(runtime).toMatch(/^VOLUME \["\/var\/log\/llm"\]$/m);
+    expect(runtime).toMatch(/^VOLUME \["\/var\/log\/llm", "\/var\/lib\/llmtail"\]$/m);
+    // Checkpoints on by default in the image, in a directory the unprivileged user owns.
+    expect(runtime).toMatch(/LLMTAIL_STATE_DIR=\/var\/lib\/llmtail/);
+    expect(runtime).toMatch(/chown node:node \/var\/lib\/llmtail/);
   });
 
   it('starts the built CLI, which exists after a build', () => {

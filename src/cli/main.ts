@@ -6,6 +6,7 @@ import { replayCommand } from './commands/replay.js';
 import { runCommand } from './commands/run.js';
 import { simulateCommand } from './commands/simulate.js';
 import type { Command } from './commands/command.js';
+import { StateDirError } from '../state/checkpoint-store.js';
 import { VERSION } from '../version.js';
 
 const COMMANDS: Record<string, Command> = {
@@ -55,7 +56,7 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    if (err instanceof ConfigError) {
+    if (err instanceof ConfigError || err instanceof StateDirError) {
       process.stderr.write(`llmtail: ${err.message}\n`);
       process.exitCode = 2;
     } else if (err instanceof UsageError) {

@@ -48,7 +48,15 @@ export class MetricsRegistry {
 
   constructor(processMetrics = true) {
     if (processMetrics) {
-      client.collectDefaultMetrics({ register: this.text });
+      client.collectDefaultMetrics({
+        register: this.text,
+        // The event-loop delay sampler wakes the loop at this period (ms): 10 ms by default, which
+        // alone costs an idle sidecar several times its budget. 100 ms is still fine-grained lag.
+        eventLoopMonitoringPrecision: 100,
+        // The utilization summary/histogram we drop below sample on a timer (every 100 ms, with a
+        // t-digest); the longest timer Node allows keeps that work from ever running.
+        eventLoopUtilizationTimeout: 2 ** 31 - 1,
+      });
       // These break Prometheus naming rules (gauges ending in _total, type names in metric names)
       // and fail `promtool check metrics`; their per-type or plain twins stay.
       for (const name of NONCONFORMING_DEFAULT_METRICS) this.text.removeSingleMetric(name);

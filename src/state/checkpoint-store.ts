@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -76,7 +76,9 @@ export class CheckpointStore {
 
   /** Move the current checkpoint out of the way (kept for inspection); returns where to. */
   setAside(): string {
-    const to = `${this.file}.bad-${Date.now()}`;
+    const stamp = new Date().toISOString().replace(/[:.]/g, '');
+    let to = `${this.file}.bad-${stamp}`;
+    for (let n = 1; existsSync(to); n++) to = `${this.file}.bad-${stamp}-${n}`;
     renameSync(this.file, to);
     return to;
   }

@@ -39,6 +39,14 @@ describe('configuration errors', () => {
     expect(r.stderr).toContain('unknown key "listen_adress" under web');
   });
 
+  it('a state directory that cannot be written is a startup error naming it', async () => {
+    const file = path.join(dir, 'not-a-dir');
+    writeFileSync(file, '');
+    const r = await runCli(['run', '--input', path.join(dir, 'x.jsonl'), '--state-dir', path.join(file, 'state'), '--web.listen-address', '127.0.0.1:0']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`state directory ${path.join(file, 'state')} is not writable (ENOTDIR)`);
+  });
+
   it('run without inputs is a configuration error, an unknown flag a usage error', async () => {
     expect((await runCli(['run'])).code).toBe(2);
     const r = await runCli(['run', '--no-such-flag']);

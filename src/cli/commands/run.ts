@@ -1,6 +1,7 @@
 import { ConfigError, helpText, parseCommand } from '../args.js';
 import { createLogger } from '../../log/logger.js';
 import { Sidecar } from '../../sidecar.js';
+import { StateDirError } from '../../state/checkpoint-store.js';
 import type { Command } from './command.js';
 import { describeListenError, untilSignal, withDeadline } from './lifecycle.js';
 
@@ -26,9 +27,10 @@ export const runCommand: Command = {
       port = await sidecar.start();
     } catch (err) {
       await sidecar.stop();
-      throw describeListenError(err, config.web.listen_address);
+      throw err instanceof StateDirError ? err : describeListenError(err, config.web.listen_address);
     }
-    log.info({ address: config.web.listen_address, port, telemetry_path: config.web.telemetry_path, inputs: config.inputs, preset: config.preset }, 'llmtail started');
+    log.info({ address: config.web.listen_address, port, telemetry_path: config.web.telemetry_path, inputs: config.inputs, preset: config.preset, state_dir: config.state_dir || undefined }, 'llmtail started');
+    if (config.state_dir === '') log.info('no --state-dir: after a restart, counters start again from 0 and files are read from their end');
     await stopping;
     await withDeadline(sidecar.stop(), SHUTDOWN_BUDGET_MS, log, 'shutdown');
     log.info('stopped');

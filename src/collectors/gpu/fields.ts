@@ -8,19 +8,20 @@
 /** Measured quantities, each with the units nvidia-smi may report it in and their factor to base. */
 type Dimension = 'bytes' | 'ratio' | 'celsius' | 'watts' | 'hertz' | 'pstate';
 
-const UNITS: Readonly<Record<string, { dimension: Dimension; factor: number }>> = {
-  B: { dimension: 'bytes', factor: 1 },
-  KiB: { dimension: 'bytes', factor: 2 ** 10 },
-  MiB: { dimension: 'bytes', factor: 2 ** 20 },
-  GiB: { dimension: 'bytes', factor: 2 ** 30 },
-  '%': { dimension: 'ratio', factor: 0.01 },
-  C: { dimension: 'celsius', factor: 1 },
-  W: { dimension: 'watts', factor: 1 },
-  mW: { dimension: 'watts', factor: 0.001 },
-  Hz: { dimension: 'hertz', factor: 1 },
-  kHz: { dimension: 'hertz', factor: 1e3 },
-  MHz: { dimension: 'hertz', factor: 1e6 },
-  GHz: { dimension: 'hertz', factor: 1e9 },
+// `div` rather than a fractional factor, so 29 % is exactly 0.29 and not 0.29000000000000004.
+const UNITS: Readonly<Record<string, { dimension: Dimension; mul?: number; div?: number }>> = {
+  B: { dimension: 'bytes' },
+  KiB: { dimension: 'bytes', mul: 2 ** 10 },
+  MiB: { dimension: 'bytes', mul: 2 ** 20 },
+  GiB: { dimension: 'bytes', mul: 2 ** 30 },
+  '%': { dimension: 'ratio', div: 100 },
+  C: { dimension: 'celsius' },
+  W: { dimension: 'watts' },
+  mW: { dimension: 'watts', div: 1000 },
+  Hz: { dimension: 'hertz' },
+  kHz: { dimension: 'hertz', mul: 1e3 },
+  MHz: { dimension: 'hertz', mul: 1e6 },
+  GHz: { dimension: 'hertz', mul: 1e9 },
 };
 
 export interface GaugeField {
@@ -58,12 +59,16 @@ export const APP_QUERY_FIELDS: readonly string[] = ['pid', 'gpu_uuid', 'used_gpu
  * Other spellings nvidia-smi accepts (see --help-query-*), mapped to the canonical name, in case a
  * driver echoes the alias in the header.
  */
-export const HEADER_ALIASES: Readonly<Record<string, string>> = {
+export const GPU_HEADER_ALIASES: Readonly<Record<string, string>> = {
   gpu_uuid: 'uuid',
   gpu_bus_id: 'pci.bus_id',
   'clocks.sm': 'clocks.current.sm',
   'gpu.power.current_limit': 'enforced.power.limit',
+};
+
+export const APP_HEADER_ALIASES: Readonly<Record<string, string>> = {
   used_memory: 'used_gpu_memory',
+  name: 'process_name',
 };
 
 /**
@@ -94,7 +99,7 @@ export function toBaseUnits(raw: string, headerUnit: string | undefined, field: 
   if (m === null) return undefined;
   const unit = UNITS[m[2] ?? headerUnit ?? field.defaultUnit];
   if (unit === undefined || unit.dimension !== field.dimension) return undefined;
-  const value = Number(m[1]) * unit.factor;
+  const value = (Number(m[1]) * (unit.mul ?? 1)) / (unit.div ?? 1);
   return Number.isFinite(value) ? value : undefined;
 }
 

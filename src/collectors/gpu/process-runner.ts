@@ -28,13 +28,17 @@ export class GroupProcess {
         this.running = false;
         resolve({ code: exitNumber(code, signal, constants.signals), spawnError: undefined });
       });
-      child.once('error', (err: NodeJS.ErrnoException) => {
+      // `on`, not `once`: an 'error' with no listener would throw and take the sidecar down.
+      child.on('error', (err: NodeJS.ErrnoException) => {
         // 'error' also fires when a kill fails; only a child that never started ends here.
         if (child.pid !== undefined) return;
         this.running = false;
         resolve({ code: undefined, spawnError: `${err.code ?? 'error'}: ${err.message}` });
       });
     });
+    // A read error on a pipe only means we lose the rest of that output.
+    child.stdout.on('error', () => {});
+    child.stderr.on('error', () => {});
   }
 
   static spawn(file: string, args: readonly string[], env: NodeJS.ProcessEnv): GroupProcess {
@@ -127,7 +131,13 @@ export function runOnce(file: string, args: readonly string[], options: RunOptio
   const t0 = performance.now();
   const elapsed = () => performance.now() - t0;
   const maxBytes = options.maxOutputBytes ?? 1 << 20;
-  const p = GroupProcess.spawn(file, args, options.env);
+  let p: GroupProcess;
+  try {
+    p = GroupProcess.spawn(file, args, options.env);
+  } catch (err) {
+    // Most spawn failures arrive as 'error' events; a few (bad arguments, EAGAIN) throw.
+    return Promise.resolve({ kind: 'spawn_error', message: String(err), durationMs: elapsed() });
+  }
   const out: Buffer[] = [];
   const err: Buffer[] = [];
   let bytes = 0;

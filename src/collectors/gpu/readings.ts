@@ -1,5 +1,5 @@
 import { CsvHeader } from './csv.js';
-import { APP_QUERY_FIELDS, GAUGE_FIELDS, HEADER_ALIASES, bytesOf, isAbsent, toBaseUnits, type GaugeField } from './fields.js';
+import { APP_HEADER_ALIASES, APP_QUERY_FIELDS, GAUGE_FIELDS, GPU_HEADER_ALIASES, bytesOf, isAbsent, toBaseUnits, type GaugeField } from './fields.js';
 
 /** One GPU in one sample. Values align with GAUGE_FIELDS; undefined means absent (no series). */
 export interface GpuReading {
@@ -41,7 +41,7 @@ export class GpuTable {
 
   /** A table for a header line naming at least index and uuid; undefined for anything else. */
   static fromHeader(line: string): GpuTable | undefined {
-    const header = CsvHeader.parse(line, ['index', 'uuid'], HEADER_ALIASES);
+    const header = CsvHeader.parse(line, ['index', 'uuid'], GPU_HEADER_ALIASES);
     return header === undefined ? undefined : new GpuTable(header);
   }
 
@@ -106,7 +106,7 @@ export function sortByIndex(rows: GpuReading[]): GpuReading[] {
 /** A --query-compute-apps output (pid, gpu_uuid, used_gpu_memory, process_name). */
 export function parseAppsCsv(text: string): Parsed<ProcessReading> | undefined {
   const [first, ...rest] = lines(text);
-  const header = first === undefined ? undefined : CsvHeader.parse(first, APP_QUERY_FIELDS.slice(0, 2), HEADER_ALIASES);
+  const header = first === undefined ? undefined : CsvHeader.parse(first, APP_QUERY_FIELDS.slice(0, 2), APP_HEADER_ALIASES);
   if (header === undefined) return undefined;
   const [pid, uuid, mem, name] = APP_QUERY_FIELDS.map((f) => header.column(f)) as [number, number, number, number];
   const lastTakesRest = name === header.width - 1;

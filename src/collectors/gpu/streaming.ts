@@ -107,7 +107,13 @@ export class GpuStream {
     this.garbage = undefined;
     this.resetBatch();
     this.spawnedAt = performance.now();
-    const child = GroupProcess.spawn(this.options.file, this.options.args, this.options.env);
+    let child: GroupProcess;
+    try {
+      child = GroupProcess.spawn(this.options.file, this.options.args, this.options.env);
+    } catch (err) {
+      this.events.failure('spawn_error', String(err), 0);
+      return this.scheduleRestart(this.nextBackoff());
+    }
     this.child = child;
     this.events.spawned();
     child.child.stdout.setEncoding('utf8');
@@ -260,7 +266,9 @@ export class GpuStream {
       this.stopped = true;
       return this.events.unsupported(detail);
     }
-    this.events.failure(code === 0 ? 'exit_code' : reasonForExit(code), detail, elapsed);
+    // Exit 0 is never expected from a loop; after text that was not our CSV it is a parse error.
+    const reason = code !== 0 ? reasonForExit(code) : this.table === undefined && this.garbage !== undefined ? 'parse_error' : 'exit_code';
+    this.events.failure(reason, detail, elapsed);
     this.scheduleRestart(this.nextBackoff());
   }
 

@@ -185,8 +185,8 @@ export class GpuStream {
       this.flush();
       return;
     }
-    // Without a usable `count`, a quiet gap ends the sample.
-    this.clearFlush();
+    // Without a usable `count` (or with one that overstates the rows), a quiet gap ends the sample.
+    if (this.flushTimer !== undefined) return;
     this.flushTimer = setTimeout(() => this.flush(), Math.max(20, Math.min(this.options.intervalMs / 2, 500)));
     this.flushTimer.unref();
   }

@@ -4,7 +4,7 @@
  * process and not counted), and a count of nvidia-smi starts during 50 concurrent scrapes, which
  * must be zero. Uses the fake nvidia-smi and the synthetic 8-GPU fixture from test/fixtures.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -25,6 +25,7 @@ export interface GpuBenchResults {
   parse_us_per_sample: number;
   stream_cpu_us_per_sample: number;
   stream_samples: number;
+  pipe_baseline_cpu_us_per_chunk: number;
   poll_cpu_us_per_sample: number;
   poll_samples: number;
   render_gpu_families_ms: number;
@@ -87,6 +88,25 @@ async function cpuPerSample(fake: Fake, mode: GpuMode, intervalMs: number): Prom
   return { us: (c.user + c.system) / Math.max(1, samples), samples };
 }
 
+/**
+ * The floor under stream mode: CPU of this process to receive the same bytes from a child's pipe
+ * every 50 ms and do nothing with them (Node's per-wakeup cost, all threads).
+ */
+async function pipeBaseline(text: string): Promise<number> {
+  const script = `const s = ${JSON.stringify(text)}; setInterval(() => process.stdout.write(s), 50)`;
+  const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'ignore'] });
+  let chunks = 0;
+  child.stdout.on('data', () => chunks++);
+  await new Promise((r) => setTimeout(r, 500));
+  const n0 = chunks;
+  const c0 = process.cpuUsage();
+  await new Promise((r) => setTimeout(r, SECONDS * 1000));
+  const c = process.cpuUsage(c0);
+  const n = chunks - n0;
+  child.kill('SIGKILL');
+  return (c.user + c.system) / Math.max(1, n);
+}
+
 export async function gpuBench(): Promise<GpuBenchResults> {
   const fake = makeFake();
   try {
@@ -102,6 +122,8 @@ export async function gpuBench(): Promise<GpuBenchResults> {
     const parseUs = ((performance.now() - t0) * 1000) / N;
 
     const stream = await cpuPerSample(fake, 'stream', 50);
+    const rows = text.split('\n').slice(1).join('\n');
+    const baseline = await pipeBaseline(rows);
     const poll = await cpuPerSample(fake, 'poll', 100);
 
     // Scrapes: one poll run at start, then a 60 s interval, so any further start would be a scrape's.
@@ -128,6 +150,7 @@ export async function gpuBench(): Promise<GpuBenchResults> {
       parse_us_per_sample: Number(parseUs.toFixed(1)),
       stream_cpu_us_per_sample: Math.round(stream.us),
       stream_samples: stream.samples,
+      pipe_baseline_cpu_us_per_chunk: Math.round(baseline),
       poll_cpu_us_per_sample: Math.round(poll.us),
       poll_samples: poll.samples,
       render_gpu_families_ms: Number((times[Math.floor(times.length / 2)] as number).toFixed(3)),
@@ -144,6 +167,7 @@ export function formatGpuBench(r: GpuBenchResults): string {
     `GPU collector, ${r.gpus} fake GPUs (synthetic H100 rows):`,
     `  parse one sample (CSV → readings):     ${r.parse_us_per_sample} µs`,
     `  stream mode (-lms), sidecar CPU:       ${r.stream_cpu_us_per_sample} µs per sample (${r.stream_samples} samples)`,
+    `    floor: same bytes read from a pipe:  ${r.pipe_baseline_cpu_us_per_chunk} µs per chunk (Node's cost per wakeup)`,
     `  poll mode (spawn per sample), CPU:     ${r.poll_cpu_us_per_sample} µs per sample (${r.poll_samples} samples)`,
     `  render of the GPU families:            ${r.render_gpu_families_ms} ms`,
     `  nvidia-smi starts during ${r.concurrent_scrapes} concurrent scrapes: ${r.nvidia_smi_starts_during_scrapes}   (must be 0)`,

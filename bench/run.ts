@@ -15,6 +15,7 @@ import { createLogger } from '../src/log/logger.js';
 import { Sidecar } from '../src/sidecar.js';
 import { generate, type Shape } from '../src/simulator/index.js';
 import { replayFile } from '../src/sources/file-replay.js';
+import { formatGpuBench, gpuBench } from './gpu.js';
 import { idleCpu, writeToMetricsLatency } from './tailing.js';
 import { readAhead, readBuffers } from '../src/sources/read-ahead.js';
 
@@ -75,7 +76,7 @@ async function baseline(file: string): Promise<{ lines: number; seconds: number 
 /** The real thing: the replay path (StreamSource → splitter → decoder → metrics). */
 async function replay(file: string): Promise<{ lines: number; seconds: number; sidecar: Sidecar }> {
   const config = configSchema.parse({});
-  const sidecar = new Sidecar(config, createLogger('error', 'json'), { processMetrics: false });
+  const sidecar = new Sidecar(config, createLogger('error', 'json'), { processMetrics: false, gpu: false });
   const t0 = performance.now();
   await replayFile(file, sidecar.pipeline);
   const seconds = (performance.now() - t0) / 1000;
@@ -97,7 +98,7 @@ function replayMemory(file: string): { rss: number; maxRss: number } {
     const { replayFile } = await import(${JSON.stringify(replay)});
     const { configSchema } = await import(${JSON.stringify(schema)});
     const { createLogger } = await import(${JSON.stringify(logger)});
-    const s = new Sidecar(configSchema.parse({}), createLogger('error', 'json'), { processMetrics: false });
+    const s = new Sidecar(configSchema.parse({}), createLogger('error', 'json'), { processMetrics: false, gpu: false });
     await replayFile(${JSON.stringify(file)}, s.pipeline);
     await s.registry.render(false);
     process.stdout.write(JSON.stringify({ rss: process.memoryUsage().rss, maxRss: process.resourceUsage().maxRSS * 1024 }));`;
@@ -108,7 +109,7 @@ function replayMemory(file: string): { rss: number; maxRss: number } {
 /** Render time of /metrics with about `target` series in the exposition. */
 async function renderAtSeries(target: number): Promise<{ series: number; ms: number; openMetricsMs: number }> {
   const config = configSchema.parse({ labels: { max_values: 100_000 } });
-  const sidecar = new Sidecar(config, createLogger('error', 'json'), { processMetrics: false });
+  const sidecar = new Sidecar(config, createLogger('error', 'json'), { processMetrics: false, gpu: false });
   const splitter = sidecar.pipeline.splitter();
   let series = 0;
   for (let model = 0; series < target; model++) {
@@ -203,6 +204,7 @@ async function main(): Promise<void> {
       ].join('\n'),
     );
     process.stdout.write(`${JSON.stringify(results)}\n`);
+    process.stdout.write(formatGpuBench(await gpuBench()));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

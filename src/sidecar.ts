@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
+import { GpuCollector } from './collectors/gpu/collector.js';
 import type { Config } from './config/schema.js';
 import type { EventConsumer } from './consumers/consumer.js';
 import { RequestMetrics } from './consumers/metrics/request-metrics.js';
@@ -30,13 +31,14 @@ export class Sidecar {
   readonly tailer: FileTailer | undefined;
   readonly ingest: HttpIngest | undefined;
   readonly checkpointer: Checkpointer | undefined;
+  readonly gpu: GpuCollector;
   private readonly store: CheckpointStore | undefined;
   private server: Server | undefined;
 
   constructor(
     readonly config: Config,
     readonly log: Logger,
-    options: { processMetrics?: boolean; consumers?: EventConsumer[] } = {},
+    options: { processMetrics?: boolean; consumers?: EventConsumer[]; gpu?: boolean } = {},
   ) {
     this.requestMetrics = new RequestMetrics({
       labels: config.labels.allow,
@@ -102,10 +104,24 @@ export class Sidecar {
     for (const c of selfCollectors(this.pipeline.stats, () => this.sources)) this.registry.add(c);
     if (this.tailer !== undefined) for (const c of tailerCollectors(this.tailer)) this.registry.add(c);
     if (this.checkpointer !== undefined) for (const c of this.checkpointer.collectors()) this.registry.add(c);
+
+    // GPU metrics sit beside the pipeline: their own background runs, read at scrape time.
+    this.gpu = new GpuCollector({
+      enabled: options.gpu === false ? 'off' : config.gpu.enabled,
+      mode: config.gpu.mode,
+      intervalMs: config.gpu.interval_ms,
+      timeoutMs: config.gpu.timeout_ms,
+      processes: config.gpu.processes,
+      nvidiaSmiPath: config.gpu.nvidia_smi_path,
+      log,
+    });
+    for (const c of this.gpu.collectors()) this.registry.add(c);
   }
 
   /** Restore the checkpoint, open the inputs and serve HTTP. Resolves with the bound port. */
   async start(): Promise<number> {
+    // First: with gpu.enabled "on" and no nvidia-smi this throws before anything is opened.
+    await this.gpu.start();
     const restored = this.restore();
     for (const s of this.sources) {
       if (s === this.tailer) await this.tailer.start(restored);
@@ -125,6 +141,7 @@ export class Sidecar {
 
   /** Stop reading, write the last checkpoint, then stop serving; bounded so it never hangs. */
   async stop(): Promise<void> {
+    await this.gpu.stop();
     for (const s of this.sources) await s.stop();
     this.checkpointer?.stop();
     const server = this.server;

@@ -62,6 +62,23 @@ export function parseCommand(
   return { config: resolveConfig(layers), flags, positionals: parsed.positionals, help: false };
 }
 
+/** A command flag that must be a non-negative number; `fallback` when absent. */
+export function numberFlag(flags: ParsedCommand['flags'], name: string, fallback: number): number {
+  const raw = flags[name];
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (raw === '' || !Number.isFinite(n) || n < 0) throw new UsageError(`--${name} ${String(raw)}: expected a non-negative number`);
+  return n;
+}
+
+/** A command flag that must be one of `choices`; `fallback` when absent. */
+export function choiceFlag<T extends string>(flags: ParsedCommand['flags'], name: string, choices: readonly T[], fallback: T): T {
+  const raw = flags[name];
+  if (raw === undefined) return fallback;
+  if (!(choices as readonly unknown[]).includes(raw)) throw new UsageError(`--${name} ${String(raw)}: expected one of ${choices.join(', ')}`);
+  return raw as T;
+}
+
 function flagValue(f: ConfigFlag, raw: string | string[] | boolean | undefined): unknown {
   switch (f.type) {
     case 'int':

@@ -23,4 +23,6 @@ export const CONFIG_FLAGS: readonly ConfigFlag[] = [
   { flag: 'log.format', key: 'log.format', type: 'string', arg: 'json|logfmt' },
   { flag: 'labels', key: 'labels.allow', type: 'csv', arg: 'NAME,…' },
   { flag: 'max-label-values', key: 'labels.max_values', type: 'int', arg: 'N' },
+  { flag: 'gpu', key: 'gpu.enabled', type: 'string', arg: 'auto|on|off' },
+  { flag: 'gpu-processes', key: 'gpu.processes', type: 'boolean' },
 ];

@@ -113,6 +113,29 @@ export const configSchema = z
       .strict()
       .prefault({}),
     exemplars: z.boolean().default(true).describe('Attach the request id as an exemplar to latency buckets (OpenMetrics scrapes only).'),
+    gpu: z
+      .object({
+        enabled: z
+          .enum(['auto', 'on', 'off'])
+          .default('auto')
+          .describe('GPU metrics from nvidia-smi. `auto`: on when nvidia-smi is found, else off with one log line; `on`: a missing nvidia-smi is a startup error; `off`: never.'),
+        mode: z
+          .enum(['stream', 'poll'])
+          .default('stream')
+          .describe('`stream`: one long-running `nvidia-smi -lms` child, restarted with backoff; `poll`: one nvidia-smi run per interval.'),
+        interval_ms: z.number().int().min(100).max(3_600_000).default(5000).describe('GPU sample period. A sample older than 3 intervals is not exported.'),
+        timeout_ms: z
+          .number()
+          .int()
+          .min(100)
+          .max(600_000)
+          .default(10_000)
+          .describe("Hard limit on one nvidia-smi run (and on a stream's silence beyond one interval); then SIGTERM and SIGKILL to its process group."),
+        processes: z.boolean().default(false).describe('Also report GPU memory per compute process (nvidia-smi --query-compute-apps each interval; the 64 largest).'),
+        nvidia_smi_path: z.string().min(1).default('nvidia-smi').describe('The nvidia-smi to run: a name looked up on PATH, or a path.'),
+      })
+      .strict()
+      .prefault({}),
     tail: z
       .object({
         poll_interval_ms: positiveInt(60_000).default(500).describe('How often files are stat-checked besides fs.watch events.'),

@@ -1,4 +1,41 @@
 import type { Logger } from 'pino';
+import type { Config } from '../../config/schema.js';
+import { Sidecar } from '../../sidecar.js';
+import { StateDirError } from '../../state/checkpoint-store.js';
+
+const SHUTDOWN_BUDGET_MS = 4500;
+
+/**
+ * Run a sidecar until SIGTERM or SIGINT (or `stopAfterMs`), then shut down within the budget.
+ * `cleanup` runs on the way out either way (the demo's simulator and temp directory).
+ */
+export async function serveUntilSignal(
+  config: Config,
+  log: Logger,
+  options: { onListening?: (port: number) => void; cleanup?: () => Promise<void>; stopAfterMs?: number } = {},
+): Promise<number> {
+  const sidecar = new Sidecar(config, log);
+  const stopping = untilSignal(log);
+  let port: number;
+  try {
+    port = await sidecar.start();
+  } catch (err) {
+    await sidecar.stop();
+    await options.cleanup?.();
+    throw err instanceof StateDirError ? err : describeListenError(err, config.web.listen_address);
+  }
+  log.info(
+    { address: config.web.listen_address, port, telemetry_path: config.web.telemetry_path, inputs: config.inputs, preset: config.preset, state_dir: config.state_dir || undefined },
+    'llmtail started',
+  );
+  options.onListening?.(port);
+  const timer = options.stopAfterMs === undefined ? undefined : setTimeout(() => process.kill(process.pid, 'SIGTERM'), options.stopAfterMs);
+  await stopping;
+  if (timer !== undefined) clearTimeout(timer);
+  await withDeadline(Promise.all([sidecar.stop(), options.cleanup?.()]), SHUTDOWN_BUDGET_MS, log, 'shutdown');
+  log.info('stopped');
+  return 0;
+}
 
 /** Resolves on the first SIGTERM or SIGINT; a second one exits at once. */
 export function untilSignal(log: Logger): Promise<NodeJS.Signals> {

@@ -1,4 +1,4 @@
-import { helpText, parseCommand, UsageError, type CommandFlag } from '../args.js';
+import { choiceFlag, helpText, parseCommand, UsageError, type CommandFlag } from '../args.js';
 import { formatSummary } from '../../exposition/summary.js';
 import { createLogger } from '../../log/logger.js';
 import { Sidecar } from '../../sidecar.js';
@@ -9,7 +9,7 @@ import type { Command } from './command.js';
 const FLAGS: CommandFlag[] = [
   { flag: 'format', type: 'string', arg: 'FORMAT', help: 'Output: prometheus (text exposition), openmetrics, or summary (a table).', default: 'prometheus' },
 ];
-const FORMATS = ['prometheus', 'openmetrics', 'summary'];
+const FORMATS = ['prometheus', 'openmetrics', 'summary'] as const;
 
 export const replayCommand: Command = {
   summary: 'Push files (or - for stdin) through the pipeline to their end, print the metrics and exit.',
@@ -19,13 +19,12 @@ export const replayCommand: Command = {
       process.stdout.write(helpText('llmtail replay FILE... [FLAGS]', replayCommand.summary, FLAGS));
       return 0;
     }
-    const format = (cmd.flags.format as string | undefined) ?? 'prometheus';
-    if (!FORMATS.includes(format)) throw new UsageError(`--format ${format}: expected one of ${FORMATS.join(', ')}`);
+    const format = choiceFlag(cmd.flags, 'format', FORMATS, 'prometheus');
     if (cmd.positionals.length === 0) throw new UsageError('replay needs at least one FILE (or - for stdin)');
 
     const log = createLogger(cmd.config.log.level, cmd.config.log.format);
     // Replay reads only the named files; process metrics would make the output depend on the run.
-    const sidecar = new Sidecar({ ...cmd.config, inputs: [], web: { ...cmd.config.web, enable_ingest: false } }, log, { processMetrics: false });
+    const sidecar = new Sidecar({ ...cmd.config, inputs: [], web: { ...cmd.config.web, enable_ingest: false } }, log, { processMetrics: false, gpu: false });
     for (const file of cmd.positionals) {
       if (file === '-') {
         const stdin = StreamSource.stdin(sidecar.pipeline);

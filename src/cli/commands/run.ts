@@ -1,11 +1,7 @@
 import { ConfigError, helpText, parseCommand } from '../args.js';
 import { createLogger } from '../../log/logger.js';
-import { Sidecar } from '../../sidecar.js';
-import { StateDirError } from '../../state/checkpoint-store.js';
 import type { Command } from './command.js';
-import { describeListenError, untilSignal, withDeadline } from './lifecycle.js';
-
-const SHUTDOWN_BUDGET_MS = 4500;
+import { serveUntilSignal } from './lifecycle.js';
 
 export const runCommand: Command = {
   summary: 'Tail the configured logs and serve /metrics until SIGTERM or SIGINT (the default).',
@@ -20,20 +16,10 @@ export const runCommand: Command = {
       throw new ConfigError(['inputs is empty: expected at least one --input PATH|GLOB|- (or LLMTAIL_INPUTS, or --web.enable-ingest)']);
     }
     const log = createLogger(config.log.level, config.log.format);
-    const sidecar = new Sidecar(config, log);
-    const stopping = untilSignal(log);
-    let port: number;
-    try {
-      port = await sidecar.start();
-    } catch (err) {
-      await sidecar.stop();
-      throw err instanceof StateDirError ? err : describeListenError(err, config.web.listen_address);
-    }
-    log.info({ address: config.web.listen_address, port, telemetry_path: config.web.telemetry_path, inputs: config.inputs, preset: config.preset, state_dir: config.state_dir || undefined }, 'llmtail started');
-    if (config.state_dir === '') log.info('no --state-dir: after a restart, counters start again from 0 and files are read from their end');
-    await stopping;
-    await withDeadline(sidecar.stop(), SHUTDOWN_BUDGET_MS, log, 'shutdown');
-    log.info('stopped');
-    return 0;
+    return serveUntilSignal(config, log, {
+      onListening: () => {
+        if (config.state_dir === '') log.info('no --state-dir: after a restart, counters start again from 0 and files are read from their end');
+      },
+    });
   },
 };

@@ -1,7 +1,7 @@
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { helpText, parseCommand, UsageError, type CommandFlag } from '../args.js';
-import { generate, SHAPES, type Shape } from '../../simulator/index.js';
+import { choiceFlag, helpText, numberFlag, parseCommand, type CommandFlag } from '../args.js';
+import { generate, SHAPES } from '../../simulator/index.js';
 import type { Command } from './command.js';
 
 const FLAGS: CommandFlag[] = [
@@ -21,18 +21,11 @@ export const simulateCommand: Command = {
       process.stdout.write(helpText('llmtail simulate [FLAGS]', simulateCommand.summary, FLAGS, false));
       return 0;
     }
-    const num = (flag: string, fallback: number) => {
-      const raw = cmd.flags[flag];
-      if (raw === undefined) return fallback;
-      const n = Number(raw);
-      if (!Number.isFinite(n) || n < 0) throw new UsageError(`--${flag} ${String(raw)}: expected a non-negative number`);
-      return n;
-    };
-    const shape = (cmd.flags.shape as string | undefined) ?? 'flat';
-    if (![...SHAPES, 'mixed'].includes(shape)) throw new UsageError(`--shape ${shape}: expected one of ${[...SHAPES, 'mixed'].join(', ')}`);
+    const num = (flag: string, fallback: number) => numberFlag(cmd.flags, flag, fallback);
+    const shape = choiceFlag(cmd.flags, 'shape', [...SHAPES, 'mixed'] as const, 'flat');
     const out = cmd.flags.out === undefined ? process.stdout : createWriteStream(cmd.flags.out as string);
     let batch = '';
-    for (const { line } of generate({ lines: num('lines', 1000), shape: shape as Shape | 'mixed', ratePerSecond: num('rate', 50), seed: num('seed', 1), malformedFraction: num('malformed', 0) })) {
+    for (const { line } of generate({ lines: num('lines', 1000), shape, ratePerSecond: num('rate', 50), seed: num('seed', 1), malformedFraction: num('malformed', 0) })) {
       batch += `${line}\n`;
       if (batch.length > 1 << 16) {
         if (!out.write(batch)) await once(out, 'drain');

@@ -62,6 +62,8 @@ export class GpuCollector {
   private readonly env: NodeJS.ProcessEnv;
   private running = false;
   private announcedMissing = false;
+  /** Aborted by stop(), so shutdown does not wait out a poll run's timeout. */
+  private abort = new AbortController();
 
   constructor(private readonly options: GpuCollectorOptions) {
     this.env = options.env ?? process.env;
@@ -96,6 +98,7 @@ export class GpuCollector {
       return;
     }
     this.running = true;
+    this.abort = new AbortController();
     if (this.mode === 'stream') this.startStream(this.binary);
     else this.startPolling(this.binary);
     if (this.options.processes) {
@@ -103,16 +106,14 @@ export class GpuCollector {
       this.appsPoller = new Poller(this.options.intervalMs, () => this.pollApps(binary));
       this.appsPoller.start();
     }
-    this.staleTimer = setInterval(() => {
-      if (this.state.checkStale()) this.warn('stale', `no nvidia-smi sample for over ${this.state.staleAfterMs} ms`);
-    }, this.options.intervalMs);
-    this.staleTimer.unref();
   }
 
   /** Stops all runs and kills their children; bounded by the kill grace. */
   async stop(): Promise<void> {
     this.running = false;
-    if (this.staleTimer !== undefined) clearInterval(this.staleTimer);
+    this.abort.abort();
+    if (this.staleTimer !== undefined) clearTimeout(this.staleTimer);
+    this.staleTimer = undefined;
     await Promise.all([this.stream?.stop(), this.poller?.stop(), this.appsPoller?.stop()]);
   }
 
@@ -160,6 +161,7 @@ export class GpuCollector {
 
   private async pollGpus(binary: string): Promise<void> {
     const r = await this.run('gpu', binary, [`--query-gpu=${GPU_QUERY_FIELDS.join(',')}`, FORMAT]);
+    if (!this.running) return;
     if (r === undefined) return this.onFailure('timeout', 'previous nvidia-smi still running after SIGKILL', 0);
     if (r.kind !== 'exited') return this.onFailure(...failureOf(r));
     if (r.code === EXIT_NO_DEVICES) return this.onSample([], 0, r.durationMs);
@@ -171,6 +173,7 @@ export class GpuCollector {
 
   private async pollApps(binary: string): Promise<void> {
     const r = await this.run('apps', binary, [`--query-compute-apps=${APP_QUERY_FIELDS.join(',')}`, FORMAT]);
+    if (!this.running) return;
     const fail = (reason: FailureReason, detail: string) => {
       this.state.recordProcessFailure(reason);
       this.problems.warn(`apps:${reason}`, { reason, detail }, 'GPU process metrics unavailable: nvidia-smi --query-compute-apps failed');
@@ -190,7 +193,7 @@ export class GpuCollector {
     if (this.wedged[query]?.alive === true) return undefined;
     this.wedged[query] = undefined;
     this.state.starts++;
-    const r = await runOnce(binary, args, { timeoutMs: this.options.timeoutMs, killGraceMs: this.killGraceMs, env: this.env });
+    const r = await runOnce(binary, args, { timeoutMs: this.options.timeoutMs, killGraceMs: this.killGraceMs, env: this.env, signal: this.abort.signal });
     if (r.kind === 'exited') this.state.lastExitCode = r.code;
     if (r.kind === 'timeout' && r.process.alive) this.wedged[query] = r.process;
     return r;
@@ -199,11 +202,29 @@ export class GpuCollector {
   private onSample(rows: GpuReading[], badRows: number, durationMs: number): void {
     if (rows.length === 0 && badRows > 0) return this.onFailure('parse_error', `${badRows} unreadable row(s) and none readable`, durationMs);
     const wasUp = this.state.recordSample(rows, durationMs);
+    this.armStaleCheck();
     if (badRows > 0) {
       this.state.failures.parse_error++;
       this.warn('parse_error', `${badRows} row(s) with the wrong number of columns or no uuid/index were left out`);
     }
     if (!wasUp) this.options.log.info({ gpus: rows.length, mode: this.mode, interval_ms: this.options.intervalMs }, 'GPU metrics: reading nvidia-smi');
+  }
+
+  /**
+   * One timer, pushed back by every sample, fires only when samples stop: it records the sample
+   * going stale (counted once, logged). Scrapes judge freshness themselves; this is bookkeeping,
+   * and costs no wakeup while samples keep coming.
+   */
+  private armStaleCheck(): void {
+    if (!this.running) return;
+    if (this.staleTimer !== undefined) {
+      this.staleTimer.refresh();
+      return;
+    }
+    this.staleTimer = setTimeout(() => {
+      if (this.state.checkStale()) this.warn('stale', `no nvidia-smi sample for over ${this.state.staleAfterMs} ms`);
+    }, this.state.staleAfterMs + 1);
+    this.staleTimer.unref();
   }
 
   private onFailure(reason: FailureReason, detail: string, durationMs: number): void {

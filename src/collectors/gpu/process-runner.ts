@@ -19,6 +19,7 @@ export interface ExitStatus {
 
 export class GroupProcess {
   private running = true;
+  private released = false;
   /** Resolves once, on 'exit' or on a spawn error; never rejects. */
   readonly exited: Promise<ExitStatus>;
 
@@ -51,10 +52,13 @@ export class GroupProcess {
     return this.running;
   }
 
-  /** Signal the whole group; a group that is already gone is fine. */
+  /**
+   * Signal the whole group; a group that is already gone is fine. Never after release(): by then
+   * the pid may be reused, and a stray SIGKILL to a stranger's group is the one thing not allowed.
+   */
   signal(sig: NodeJS.Signals): void {
     const pid = this.child.pid;
-    if (pid === undefined) return;
+    if (pid === undefined || this.released) return;
     try {
       process.kill(-pid, sig);
     } catch {
@@ -77,6 +81,7 @@ export class GroupProcess {
   /** After use: kill whatever is left in the group (grandchildren), close our pipe ends, stop holding the event loop. */
   release(): void {
     this.signal('SIGKILL');
+    this.released = true;
     this.child.stdout.destroy();
     this.child.stderr.destroy();
     this.child.unref();
@@ -114,6 +119,8 @@ export interface RunOptions {
   /** Output beyond this is not ours to parse: the run is killed. */
   readonly maxOutputBytes?: number;
   readonly env: NodeJS.ProcessEnv;
+  /** Aborting ends the run like a timeout (shutdown must not wait out a hung child's timeout). */
+  readonly signal?: AbortSignal;
 }
 
 export type RunOutcome =
@@ -150,6 +157,7 @@ export function runOnce(file: string, args: readonly string[], options: RunOptio
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      options.signal?.removeEventListener('abort', giveUp);
       p.release();
       resolve(outcome);
     };
@@ -165,10 +173,14 @@ export function runOnce(file: string, args: readonly string[], options: RunOptio
     p.child.stdout.on('data', take(out));
     p.child.stderr.on('data', take(err));
 
-    const timer = setTimeout(() => {
+    const giveUp = () => {
+      if (timedOut || settled) return;
       timedOut = true;
       void p.terminate(options.killGraceMs).then(() => finish({ kind: 'timeout', stdout: text(out), durationMs: elapsed(), process: p }));
-    }, options.timeoutMs);
+    };
+    const timer = setTimeout(giveUp, options.timeoutMs);
+    if (options.signal?.aborted === true) giveUp();
+    else options.signal?.addEventListener('abort', giveUp, { once: true });
 
     void p.exited.then(async (status) => {
       if (status.code === undefined) return finish({ kind: 'spawn_error', message: status.spawnError ?? 'spawn failed', durationMs: elapsed() });

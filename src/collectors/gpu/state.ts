@@ -45,7 +45,7 @@ export class GpuState {
     return this.processes;
   }
 
-  /** True when this call found the collector up. */
+  /** Records a good sample; returns whether the collector was already up before it (for recovery logs). */
   recordSample(gpus: GpuReading[], durationMs: number): boolean {
     const wasUp = this.fresh() !== undefined;
     const t = this.now();

@@ -105,6 +105,7 @@ export class GpuStream {
     this.samples = 0;
     this.killedFor = undefined;
     this.garbage = undefined;
+    this.expected = undefined;
     this.resetBatch();
     this.spawnedAt = performance.now();
     let child: GroupProcess;

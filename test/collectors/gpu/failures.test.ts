@@ -113,14 +113,14 @@ describe.each(['poll', 'stream'] as const)('failure modes (%s mode)', (mode) => 
 
   it('a hang past the timeout (ignoring SIGTERM): killed, down with reason timeout, fast', async () => {
     const t0 = Date.now();
-    const { gpu } = make({ FAKE_SMI_HANG: '1', FAKE_SMI_IGNORE_TERM: '1' }, { mode, timeoutMs: 200, killGraceMs: 100 });
+    const { gpu } = make({ FAKE_SMI_HANG: '1', FAKE_SMI_IGNORE_TERM: '1' }, { mode, timeoutMs: 400, killGraceMs: 100 });
     await gpu.start();
-    await until(async () => (await failures(gpu, 'timeout')) > 0, 3000, 'a timeout');
-    expect(Date.now() - t0).toBeLessThan(2000);
+    await until(async () => (await failures(gpu, 'timeout')) > 0, 5000, 'a timeout');
+    expect(Date.now() - t0).toBeLessThan(3000);
     expect(await up(gpu)).toBe(0);
-    // The event loop was never blocked: scrapes answered all along, and the wedged child got SIGKILL.
-    const [first] = fake.pids('self');
-    await until(() => first !== undefined && isGone(first), 2000, 'the hung child to be killed');
+    // The event loop was never blocked (scrapes answered all along), and every hung child got SIGKILL.
+    await until(() => fake.pids('self').length > 0, 5000, 'a hung child running');
+    await until(() => fake.pids('self').length > 1 || (fake.pids('self')[0] !== undefined && isGone(fake.pids('self')[0] as number)), 5000, 'the first hung child killed');
     await gpu.stop();
     for (const pid of fake.pids('self')) await until(() => isGone(pid), 2000, `pid ${pid} gone`);
   });
@@ -189,9 +189,23 @@ describe('poll mode specifics', () => {
   });
 });
 
+describe.each(['poll', 'stream'] as const)('shutdown (%s mode)', (mode) => {
+  it('stop() during a hung run returns within the kill grace, not the timeout, and kills the child', async () => {
+    const { gpu } = make({ FAKE_SMI_HANG: '1', FAKE_SMI_IGNORE_TERM: '1' }, { mode, timeoutMs: 30_000, killGraceMs: 100 });
+    await gpu.start();
+    await until(() => fake.pids('self').length > 0, 5000, 'a hung child running');
+    const t0 = Date.now();
+    await gpu.stop();
+    expect(Date.now() - t0).toBeLessThan(1000);
+    const [pid] = fake.pids('self');
+    await until(() => isGone(pid as number), 1000, 'child gone after stop');
+    expect(await failures(gpu, 'timeout')).toBe(0);
+  });
+});
+
 describe('stream mode specifics', () => {
   it('a stalled stream: the old sample is stale, not exported as fresh; up 0 with reason stale', async () => {
-    const { gpu } = make({ FAKE_SMI_FIXTURE: H100, FAKE_SMI_STALL_AFTER: '1' }, { mode: 'stream', intervalMs: 50, timeoutMs: 10_000 });
+    const { gpu } = make({ FAKE_SMI_FIXTURE: H100, FAKE_SMI_STALL_AFTER: '1' }, { mode: 'stream', intervalMs: 50, timeoutMs: 10_000, staleAfterMs: 150 });
     await gpu.start();
     await until(() => gpu.sampleCount > 0);
     await until(async () => (await up(gpu)) === 0, 2000, 'stale');
@@ -226,7 +240,7 @@ describe('stream mode specifics', () => {
     await gpu.start();
     await new Promise((r) => setTimeout(r, 1000));
     // 50 + 100 + 200 + 400 … ms between starts (plus each start's own time): a handful, not dozens.
-    expect(fake.spawns()).toBeGreaterThanOrEqual(3);
+    expect(fake.spawns()).toBeGreaterThanOrEqual(2);
     expect(fake.spawns()).toBeLessThanOrEqual(7);
   });
 

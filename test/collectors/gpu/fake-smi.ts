@@ -79,6 +79,8 @@ export function collectorFor(fake: FakeSmi, env: Record<string, string>, options
     killGraceMs: 100,
     backoffMinMs: 20,
     backoffMaxMs: 200,
+    // Generous, so a loaded test machine cannot make a sample stale between two scrapes.
+    staleAfterMs: 2000,
     ...options,
   });
   return { gpu, logs: lines };

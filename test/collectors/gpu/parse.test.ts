@@ -100,3 +100,22 @@ describe('CSV by header name', () => {
     expect(parsed?.badRows).toBe(1);
   });
 });
+
+describe('full captured --format=csv sections (units in values, ~200 columns)', () => {
+  const used = value('llmtail_gpu_memory_used_bytes');
+  const util = value('llmtail_gpu_utilization_ratio');
+  const power = value('llmtail_gpu_power_draw_watts');
+  it.each([
+    ['h100-idle.csv', 0, 0, 69.85],
+    ['h100-load.csv', 19818, 1, 631.95],
+    ['h200-mig-idle.csv', 55, undefined, 78.28],
+    ['h200-mig-load.csv', 16959, undefined, 295.01],
+    ['rtx4080s-idle.csv', 596, 0, 26.2],
+    ['rtx4080s-load.csv', 1474, 0.07, 84.24],
+  ])('%s', (file, usedMiB, utilization, watts) => {
+    const parsed = parseGpuCsv(readFileSync(fixture(file), 'utf8'));
+    expect(parsed?.badRows).toBe(0);
+    const [gpu] = parsed?.rows ?? [];
+    expect([gpu?.values[used], gpu?.values[util], gpu?.values[power], gpu?.count]).toEqual([usedMiB * MiB, utilization, watts, 1]);
+  });
+});

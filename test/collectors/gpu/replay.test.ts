@@ -1,5 +1,7 @@
+import { execFileSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { GpuCollector } from '../../../src/collectors/gpu/collector.js';
+import { MetricsRegistry } from '../../../src/exposition/registry.js';
 import type { Exposition } from '../../helpers/exposition.js';
 import { MiB, collectorFor, fixture, makeFakeSmi, scrape, until, type FakeSmi } from './fake-smi.js';
 
@@ -132,6 +134,22 @@ describe.each(['poll', 'stream'] as const)('replaying captures (%s mode)', (mode
     expect(new Set(used.map((s) => s.value))).toEqual(new Set([19818 * MiB]));
   });
 
+  it('Tesla P100 (HAND-WRITTEN csv,nounits file, not a capture): fan [N/A] is not among our fields', async () => {
+    const m = await sampleOf(fixture('handwritten-p100-nounits.csv'), mode);
+    expect(gpuValues(m, { gpu: '0', uuid: 'GPU-11111111-2222-3333-4444-555555555555' })).toEqual({
+      llmtail_gpu_memory_total_bytes: 16280 * MiB,
+      llmtail_gpu_memory_used_bytes: 1203 * MiB,
+      llmtail_gpu_memory_free_bytes: 14974 * MiB,
+      llmtail_gpu_utilization_ratio: 0.12,
+      llmtail_gpu_memory_utilization_ratio: 0.03,
+      llmtail_gpu_temperature_celsius: 35,
+      llmtail_gpu_power_draw_watts: 31.5,
+      llmtail_gpu_power_limit_watts: 250,
+      llmtail_gpu_sm_clock_hertz: 1_189_000_000,
+      llmtail_gpu_pstate: 0,
+    });
+  });
+
   it('RTX 4080 SUPER under load, with its compute processes', async () => {
     const m = await sampleOf(fixture('rtx4080s-load.csv'), mode, { processes: fixture('rtx4080s-load-apps.csv') });
     expect(gpuValues(m, one)).toMatchObject({ llmtail_gpu_utilization_ratio: 0.07, llmtail_gpu_memory_utilization_ratio: 0.02, llmtail_gpu_pstate: 2, llmtail_gpu_power_limit_watts: 320 });
@@ -164,5 +182,23 @@ describe('per-process GPU memory', () => {
     const m = await sampleOf(fixture('h200-mig-load.csv'), 'poll', { processes: fixture('h200-mig-load-apps.csv') });
     expect(m.get('llmtail_gpu_process_memory_used_bytes', { pid: '12267' })).toBe(13526 * MiB);
     expect(m.all('llmtail_gpu_process_memory_used_bytes')).toHaveLength(3);
+  });
+});
+
+describe('exposition', () => {
+  it('passes promtool check metrics, with every family populated', async () => {
+    fake = makeFakeSmi();
+    const { gpu } = collectorFor(fake, { FAKE_SMI_FIXTURE: fixture('h100-load.csv'), FAKE_SMI_APPS: fixture('h100-load-apps.csv') }, { processes: true });
+    running.push(gpu);
+    await gpu.start();
+    await until(async () => gpu.sampleCount > 0 && (await scrape(gpu)).all('llmtail_gpu_process_memory_used_bytes').length === 3);
+    const registry = new MetricsRegistry(false);
+    for (const c of gpu.collectors()) registry.add(c);
+    const text = await registry.render(false);
+    expect(text).toContain(`llmtail_gpu_info{gpu="0",uuid="${ZERO_UUID}",name="NVIDIA H100 80GB HBM3",driver_version="590.48.01",pci_bus_id="00000000:00:09.0"} 1`);
+    expect(text).toContain(`llmtail_gpu_process_memory_used_bytes{gpu="0",uuid="${ZERO_UUID}",pid="11345",process_name="./gpu_burn"} ${15690 * MiB}`);
+    expect(execFileSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8' })).toBe('');
+    const om = await registry.render(true);
+    expect(om).toContain('# TYPE llmtail_gpu_collector_failures counter');
   });
 });

@@ -40,10 +40,10 @@ const quantile = (xs: number[], q: number) => {
  * `count` lines written at `rate` lines/s; for each, the time from the write() returning to the
  * first scrape that counts it. Scrapes poll as fast as they answer, which is the resolution.
  */
-export async function writeToMetricsLatency(dir: string, count = 1000, rate = 100): Promise<{ p50: number; p99: number; max: number }> {
-  const log = path.join(dir, 'latency.jsonl');
+export async function writeToMetricsLatency(dir: string, extraArgs: string[] = [], count = 1000, rate = 100): Promise<{ p50: number; p99: number; max: number }> {
+  const log = path.join(dir, `latency-${extraArgs.length}.jsonl`);
   writeFileSync(log, '');
-  const { proc, port } = await startSidecar(['--input', log]);
+  const { proc, port } = await startSidecar(['--input', log, ...extraArgs]);
   const latencies: number[] = [];
   try {
     const interval = 1000 / rate;

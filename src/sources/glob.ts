@@ -7,7 +7,9 @@ export class InputPattern {
   readonly isGlob: boolean;
   /** The directory to watch: the pattern's non-glob prefix (or the file's own directory). */
   readonly baseDir: string;
+  private readonly absolute: string;
   private readonly matcher: (p: string) => boolean;
+  /** Whether matches can lie below the base directory (a glob in a directory part, or **). */
   private readonly recursive: boolean;
 
   constructor(readonly pattern: string) {
@@ -19,7 +21,6 @@ export class InputPattern {
     this.matcher = scan.isGlob ? picomatch(abs, { dot: false }) : (p) => p === abs;
     this.absolute = abs;
   }
-  private readonly absolute: string;
 
   /** Existing files that match, absolute paths, sorted (older rotated names before newer ones). */
   async resolve(): Promise<string[]> {
@@ -27,10 +28,6 @@ export class InputPattern {
     const found: string[] = [];
     await this.walk(this.baseDir, found);
     return found.sort();
-  }
-
-  matches(file: string): boolean {
-    return this.matcher(file);
   }
 
   private async walk(dir: string, found: string[]): Promise<void> {

@@ -59,7 +59,6 @@ export class FileTailer implements Source {
   private timer: NodeJS.Timeout | undefined;
   private scanning: Promise<void> | undefined;
   private rescan = false;
-  private reconcileRequested = false;
   private stopped = false;
   private started = false;
   /** Shared by all files: they are read one at a time. */
@@ -95,9 +94,9 @@ export class FileTailer implements Source {
     }
     this.started = true;
     for (const p of this.patterns) this.watchDir(p.baseDir);
-    this.timer = setInterval(() => this.requestScan(true), this.options.pollIntervalMs);
+    this.timer = setInterval(() => this.requestScan(), this.options.pollIntervalMs);
     this.timer.unref();
-    this.requestScan(false);
+    this.requestScan();
   }
 
   /** Stop reading. Positions stay, so a final checkpoint after stop() records where we stopped. */
@@ -112,7 +111,7 @@ export class FileTailer implements Source {
 
   /** Resolves once every byte currently in the files has been read (tests, benchmarks). */
   async settle(): Promise<void> {
-    this.requestScan(true);
+    this.requestScan();
     while (this.scanning !== undefined) await this.scanning;
   }
 
@@ -149,7 +148,7 @@ export class FileTailer implements Source {
   private watchDir(dir: string): void {
     if (this.watchers.has(dir) || this.stopped) return;
     try {
-      const w = watch(dir, { persistent: false }, () => this.requestScan(false));
+      const w = watch(dir, { persistent: false }, () => this.requestScan());
       w.on('error', () => {
         // The directory went away: forget the watch so a later scan can set it up again.
         w.close();
@@ -161,10 +160,8 @@ export class FileTailer implements Source {
     }
   }
 
-  /** `reconcile` scans (the timer's) also compare fingerprints; watch events only stat. */
-  private requestScan(reconcile: boolean): void {
+  private requestScan(): void {
     if (this.stopped) return;
-    if (reconcile) this.reconcileRequested = true;
     if (this.scanning !== undefined) {
       this.rescan = true;
       return;
@@ -175,10 +172,8 @@ export class FileTailer implements Source {
   private async scanLoop(): Promise<void> {
     do {
       this.rescan = false;
-      const reconcile = this.reconcileRequested;
-      this.reconcileRequested = false;
       try {
-        await this.scan(reconcile);
+        await this.scan();
       } catch (err) {
         this.log.warn({ err }, 'file scan failed');
       }
@@ -186,14 +181,14 @@ export class FileTailer implements Source {
     } while (this.rescan && !this.stopped);
   }
 
-  private async scan(reconcile: boolean): Promise<void> {
+  private async scan(): Promise<void> {
     for (const p of this.patterns) this.watchDir(p.baseDir);
     const matched = new Set<string>();
     for (const p of this.patterns) for (const file of await p.resolve()) matched.add(file);
     for (const file of matched) if (!this.active.has(file)) await this.discover(file, 'start');
     for (const file of [...this.active.values()]) {
       if (this.stopped) return;
-      await this.follow(file, matched.has(file.path), reconcile);
+      await this.follow(file, matched.has(file.path));
     }
     for (const file of [...this.draining]) {
       if (this.stopped) return;
@@ -249,7 +244,7 @@ export class FileTailer implements Source {
     );
   }
 
-  private async follow(file: TailedFile, stillMatched: boolean, reconcile: boolean): Promise<void> {
+  private async follow(file: TailedFile, stillMatched: boolean): Promise<void> {
     let st;
     try {
       st = await stat(file.path);
@@ -262,7 +257,9 @@ export class FileTailer implements Source {
       if (st !== undefined && stillMatched) await this.discover(file.path, 'start');
       return;
     }
-    if (st.size < file.offset || (reconcile && !(await file.sameContent()))) this.truncated(file, st.size);
+    // Size alone misses a file truncated and regrown past our offset between two looks: its first
+    // bytes tell (one small read per look).
+    if (st.size < file.offset || !(await file.sameContent())) this.truncated(file, st.size);
     file.lastSize = Math.max(st.size, file.lastSize);
     await this.readAvailable(file);
     await file.extendFingerprint(Math.min(this.options.fingerprintBytes, file.offset));
@@ -289,10 +286,10 @@ export class FileTailer implements Source {
     this.changes++;
   }
 
+  /** Read a rotated file; close it once its grace period is over and nothing is left in it. */
   private async drain(file: TailedFile): Promise<void> {
-    await this.readAvailable(file);
-    if (file.drainUntil !== undefined && this.now() >= file.drainUntil) {
-      await this.readAvailable(file);
+    const more = await this.readAvailable(file);
+    if (!more && file.drainUntil !== undefined && this.now() >= file.drainUntil) {
       // A line its writer never finished will not be finished now.
       this.bytesLost += file.splitter.reset();
       this.draining.delete(file);
@@ -321,6 +318,7 @@ export class FileTailer implements Source {
     const file = new TailedFile(filePath, handle, cp.dev, cp.ino, offset, this.pipeline.splitter(), offset === 0 ? Buffer.alloc(0) : fingerprint);
     const atItsPath = filePath === cp.path && !cp.draining;
     if (!atItsPath) file.drainUntil = this.now() + this.options.rotateWaitMs;
+    if (filePath !== cp.path) this.rotations++; // rotated while we were stopped
     this.track(file);
     this.log.info({ path: filePath, offset, draining: !atItsPath }, 'resuming file from checkpoint');
   }
@@ -362,15 +360,26 @@ export class FileTailer implements Source {
    * Read what the file holds beyond our offset, one read budget per turn; when the budget runs
    * out, ask for another scan so every file (and the event loop) gets a turn first.
    */
-  private async readAvailable(file: TailedFile): Promise<void> {
+  private async readAvailable(file: TailedFile): Promise<boolean> {
     const before = file.offset;
     const budget = this.options.readBudgetBytes;
-    file.offset = await readAhead(file.handle, file.offset, this.buffers, (chunk) => file.splitter.push(chunk), (read) => read >= budget);
-    if (file.offset !== before) {
-      file.lastSize = Math.max(file.lastSize, file.offset);
-      this.changes++;
-    }
-    if (file.offset - before >= budget) this.rescan = true;
+    await readAhead(
+      file.handle,
+      file.offset,
+      this.buffers,
+      (chunk) => {
+        // Offset and counts move together, chunk by chunk: a checkpoint (a scrape, the timer) can
+        // run while the next read is in flight, and must pair these counts with this offset.
+        file.splitter.push(chunk);
+        file.offset += chunk.length;
+        this.changes++;
+      },
+      (read) => read >= budget,
+    );
+    file.lastSize = Math.max(file.lastSize, file.offset);
+    const more = file.offset - before >= budget;
+    if (more) this.rescan = true;
+    return more;
   }
 }
 

@@ -72,17 +72,21 @@ export class Scraper {
     return this.inFlight;
   }
 
-  /** Wait for a scrape taken after this call whose metrics satisfy `ok`. */
-  async waitFor(ok: (m: Exposition, at: number) => boolean, timeoutMs: number, what: string): Promise<Exposition> {
+  /**
+   * Wait for a scrape taken after this call whose metrics satisfy `ok`. `eager`: scrape back to
+   * back meanwhile instead of waiting for the background scrapes, to act the moment it holds.
+   */
+  async waitFor(ok: (m: Exposition, at: number) => boolean, timeoutMs: number, what: string, options: { eager?: boolean } = {}): Promise<Exposition> {
     const since = Date.now();
     const deadline = since + timeoutMs;
     for (;;) {
+      if (options.eager === true) await this.scrapeNow();
       const s = this.latest;
       if (s !== undefined && s.at > since && ok(s.metrics, s.at)) return s.metrics;
       if (Date.now() > deadline) {
         throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (${this.scrapes} scrapes, ${this.failures} failed)`);
       }
-      await new Promise((r) => setTimeout(r, 20));
+      await new Promise((r) => setTimeout(r, options.eager === true ? 1 : 20));
     }
   }
 

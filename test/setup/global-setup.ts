@@ -3,14 +3,19 @@ import { existsSync } from 'node:fs';
 
 /**
  * Test prerequisites that are not npm packages: the built CLI (integration tests start it as a
- * process) and Debian's `prometheus` package for promtool. Installed here when missing and we are
- * root (CI, a fresh machine), so the README's one test command is enough.
+ * process) and Debian's `prometheus` and `prometheus-alertmanager` packages (promtool, the
+ * Prometheus server, Alertmanager, amtool). Installed here when missing and we are root (CI, a
+ * fresh machine), so the README's one test command is enough.
  */
 export default function setup(): void {
   if (!existsSync(new URL('../../dist/src/cli/main.js', import.meta.url))) {
     throw new Error('dist/ is missing: run the tests with `npm test`, which builds first');
   }
-  if (!hasCommand('promtool')) aptInstall(['prometheus']);
+  const missing = [
+    ...(hasCommand('promtool') && hasCommand('prometheus') ? [] : ['prometheus']),
+    ...(hasCommand('prometheus-alertmanager') && hasCommand('amtool') ? [] : ['prometheus-alertmanager']),
+  ];
+  if (missing.length > 0) aptInstall(missing);
 }
 
 function hasCommand(cmd: string): boolean {
@@ -24,7 +29,7 @@ function hasCommand(cmd: string): boolean {
 
 function aptInstall(packages: string[]): void {
   if (process.getuid?.() !== 0) {
-    throw new Error(`missing ${packages.join(', ')}: install with apt-get (tests need promtool)`);
+    throw new Error(`missing ${packages.join(', ')}: install with apt-get (tests need promtool, prometheus, prometheus-alertmanager and amtool)`);
   }
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });

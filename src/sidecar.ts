@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 import { GpuCollector } from './collectors/gpu/collector.js';
 import type { Config } from './config/schema.js';
+import { AnomalySignals } from './consumers/anomaly/signals.js';
 import type { EventConsumer } from './consumers/consumer.js';
 import { RequestMetrics } from './consumers/metrics/request-metrics.js';
 import { MetricsRegistry } from './exposition/registry.js';
@@ -32,6 +33,8 @@ export class Sidecar {
   readonly ingest: HttpIngest | undefined;
   readonly checkpointer: Checkpointer | undefined;
   readonly gpu: GpuCollector;
+  /** Response-quality checks, error bursts and templates, the summarizer and alerts (issue 6). */
+  readonly anomaly: AnomalySignals | undefined;
   private readonly store: CheckpointStore | undefined;
   private server: Server | undefined;
 
@@ -47,6 +50,7 @@ export class Sidecar {
       buckets: config.buckets,
       exemplars: config.exemplars,
     });
+    this.anomaly = config.anomaly.enabled ? new AnomalySignals(config, log) : undefined;
     this.pipeline = new Pipeline(
       {
         preset: config.preset,
@@ -58,7 +62,7 @@ export class Sidecar {
           maxBytes: config.limits.max_gpu_memory_bytes,
         },
       },
-      [this.requestMetrics, ...(options.consumers ?? [])],
+      [this.requestMetrics, ...(this.anomaly !== undefined ? [this.anomaly.consumer] : []), ...(options.consumers ?? [])],
       config.lines.max_bytes,
     );
     const problems = new RateLimitedLog(log);
@@ -87,7 +91,7 @@ export class Sidecar {
       this.store = new CheckpointStore(config.state_dir);
       this.checkpointer = new Checkpointer(
         this.store,
-        () => ({ metrics: this.requestMetrics.snapshot(), lines: this.pipeline.stats.snapshot(), tailer: this.tailer?.checkpoint() }),
+        () => ({ metrics: this.requestMetrics.snapshot(), lines: this.pipeline.stats.snapshot(), tailer: this.tailer?.checkpoint(), anomaly: this.anomaly?.snapshot() }),
         () => this.pipeline.stats.total() + (this.tailer?.changes ?? 0),
         config.checkpoint.interval_ms,
         log,
@@ -104,6 +108,7 @@ export class Sidecar {
     for (const c of selfCollectors(this.pipeline.stats, () => this.sources)) this.registry.add(c);
     if (this.tailer !== undefined) for (const c of tailerCollectors(this.tailer)) this.registry.add(c);
     if (this.checkpointer !== undefined) for (const c of this.checkpointer.collectors()) this.registry.add(c);
+    if (this.anomaly !== undefined) for (const c of this.anomaly.collectors()) this.registry.add(c);
 
     // GPU metrics sit beside the pipeline: their own background runs, read at scrape time.
     this.gpu = new GpuCollector({
@@ -130,9 +135,17 @@ export class Sidecar {
     // Record where the inputs start at once: a crash before the first interval must not lose them.
     this.checkpointer?.start();
     this.checkpointer?.checkpoint(true);
+    this.anomaly?.start();
     const app = createApp(
       { listenAddress: this.config.web.listen_address, telemetryPath: this.config.web.telemetry_path, gzip: this.config.web.gzip },
-      { registry: this.registry, sources: () => this.sources, ingest: this.ingest, log: this.log, beforeScrape: () => this.checkpointer?.checkpoint() },
+      {
+        registry: this.registry,
+        sources: () => this.sources,
+        ingest: this.ingest,
+        log: this.log,
+        beforeScrape: () => this.checkpointer?.checkpoint(),
+        incidents: this.anomaly,
+      },
     );
     const { server, port } = await listen(app, this.config.web.listen_address);
     this.server = server;
@@ -143,6 +156,8 @@ export class Sidecar {
   async stop(): Promise<void> {
     await this.gpu.stop();
     for (const s of this.sources) await s.stop();
+    // Aborts a summary call in flight: shutdown never waits on the model endpoint.
+    await this.anomaly?.stop();
     this.checkpointer?.stop();
     const server = this.server;
     if (server === undefined) return;
@@ -176,6 +191,10 @@ export class Sidecar {
     }
     this.requestMetrics.restore(parts.data.metrics);
     this.pipeline.stats.restore(parts.data.lines);
+    if (this.anomaly !== undefined && parts.data.anomaly !== undefined) {
+      const skipped = this.anomaly.restore(parts.data.anomaly);
+      if (skipped !== undefined) this.log.warn({ reason: skipped }, 'anomaly counters in the checkpoint do not fit; they start at 0');
+    }
     this.log.info({ written_at: new Date(checkpoint.written_at * 1000).toISOString(), files: parts.data.tailer?.files.length ?? 0 }, 'continuing from checkpoint');
     return parts.data.tailer;
   }

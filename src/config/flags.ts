@@ -25,4 +25,7 @@ export const CONFIG_FLAGS: readonly ConfigFlag[] = [
   { flag: 'max-label-values', key: 'labels.max_values', type: 'int', arg: 'N' },
   { flag: 'gpu', key: 'gpu.enabled', type: 'string', arg: 'auto|on|off' },
   { flag: 'gpu-processes', key: 'gpu.processes', type: 'boolean' },
+  { flag: 'summarizer.base-url', key: 'summarizer.base_url', type: 'string', arg: 'URL' },
+  { flag: 'summarizer.model', key: 'summarizer.model', type: 'string', arg: 'NAME' },
+  { flag: 'alertmanager.url', key: 'alertmanager.url', type: 'string', arg: 'URL' },
 ];

@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { HISTOGRAM_KEYS, LABEL_NAMES, type HistogramKey, type LabelName } from '../consumers/metrics/definitions.js';
+import { alertmanagerConfigSchema, anomalyConfigSchema } from '../consumers/anomaly/config.js';
 import { mappingSpecSchema } from '../events/mapping-spec.js';
 import { PRESET_NAMES } from '../events/presets.js';
+import { summarizerConfigSchema } from '../summarizer/config.js';
 
 /**
  * The one source of truth for configuration. Defaults, validation, the environment variable and
@@ -154,6 +156,9 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    anomaly: anomalyConfigSchema.prefault({}),
+    summarizer: summarizerConfigSchema.prefault({}),
+    alertmanager: alertmanagerConfigSchema.prefault({}),
   })
   .strict()
   .superRefine((c, ctx) => {

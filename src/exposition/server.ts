@@ -5,6 +5,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import type { Logger } from 'pino';
 import type { HttpIngest } from '../sources/http-ingest.js';
 import type { Source } from '../sources/source.js';
+import { incidentsRouter, type IncidentSource } from './incidents-api.js';
 import { MetricsRegistry } from './registry.js';
 
 const gzipAsync = promisify(gzip);
@@ -22,6 +23,8 @@ export interface ServerDeps {
   log: Logger;
   /** Runs before each scrape is rendered (the checkpoint: no scrape may show state a restart would lose). */
   beforeScrape?: () => void;
+  /** Error bursts for /api/incidents (absent when anomaly signals are off). */
+  incidents?: IncidentSource;
 }
 
 /** Does the client prefer OpenMetrics? (Prometheus asks for it first when it wants exemplars.) */
@@ -61,10 +64,11 @@ export function createApp(options: ServerOptions, deps: ServerDeps): express.Exp
   });
 
   if (deps.ingest !== undefined) app.post('/ingest', deps.ingest.handle);
+  if (deps.incidents !== undefined) app.use('/api/incidents', incidentsRouter(deps.incidents));
 
   app.get('/', (_req, res) => {
     res.type('html').send(
-      `<!doctype html><title>llmtail</title><h1>llmtail</h1><ul><li><a href="${options.telemetryPath}">${options.telemetryPath}</a></li><li><a href="/healthz">/healthz</a></li><li><a href="/readyz">/readyz</a></li></ul>`,
+      `<!doctype html><title>llmtail</title><h1>llmtail</h1><ul><li><a href="${options.telemetryPath}">${options.telemetryPath}</a></li><li><a href="/healthz">/healthz</a></li><li><a href="/readyz">/readyz</a></li>${deps.incidents !== undefined ? '<li><a href="/api/incidents">/api/incidents</a></li>' : ''}</ul>`,
     );
   });
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { anomalySignalsPart } from '../consumers/anomaly/checkpoint.js';
 
 /**
  * The shapes of the checkpoint's parts. A checkpoint is read back only if every part parses and
@@ -45,5 +46,7 @@ export const checkpointParts = z.object({
   metrics: metricsPart,
   lines: linesPart,
   tailer: tailerPart.optional(),
+  /** Absent when anomaly signals were off (or the checkpoint predates them): they start at 0. */
+  anomaly: anomalySignalsPart.optional(),
 });
 export type CheckpointParts = z.output<typeof checkpointParts>;

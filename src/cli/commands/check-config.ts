@@ -1,4 +1,5 @@
 import { stringify } from 'yaml';
+import { redactSecrets } from '../../summarizer/secrets.js';
 import { helpText, parseCommand } from '../args.js';
 import type { Command } from './command.js';
 
@@ -10,7 +11,7 @@ export const checkConfigCommand: Command = {
       process.stdout.write(helpText('llmtail check-config [FLAGS]', checkConfigCommand.summary, []));
       return 0;
     }
-    process.stdout.write(`# llmtail effective configuration (valid)\n${stringify(cmd.config)}`);
+    process.stdout.write(`# llmtail effective configuration (valid)\n${stringify(redactSecrets(cmd.config))}`);
     return 0;
   },
 };

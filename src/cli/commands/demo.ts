@@ -47,6 +47,7 @@ export const demoCommand: Command = {
             `  log file:  ${logPath}\n` +
             `  metrics:   ${base}${config.web.telemetry_path}\n` +
             `  health:    ${base}/healthz  ${base}/readyz\n` +
+            (config.anomaly.enabled ? `  incidents: ${base}/api/incidents   (error bursts with their templates; the first within about ${burstEvery} s)\n` : '') +
             `Scrape it with Prometheus, or: curl -s ${base}${config.web.telemetry_path} | grep llmtail_requests_total\n` +
             `Ctrl-C to stop.\n`,
         );

@@ -24,7 +24,15 @@ export const replayCommand: Command = {
 
     const log = createLogger(cmd.config.log.level, cmd.config.log.format);
     // Replay reads only the named files; process metrics would make the output depend on the run.
-    const sidecar = new Sidecar({ ...cmd.config, inputs: [], web: { ...cmd.config.web, enable_ingest: false } }, log, { processMetrics: false, gpu: false });
+    // Old lines must not page anyone or cost model calls: no summarizer, no Alertmanager.
+    const config = {
+      ...cmd.config,
+      inputs: [],
+      web: { ...cmd.config.web, enable_ingest: false },
+      summarizer: { ...cmd.config.summarizer, base_url: '' },
+      alertmanager: { ...cmd.config.alertmanager, url: '' },
+    };
+    const sidecar = new Sidecar(config, log, { processMetrics: false, gpu: false });
     for (const file of cmd.positionals) {
       if (file === '-') {
         const stdin = StreamSource.stdin(sidecar.pipeline);

@@ -1,0 +1,330 @@
+import { z } from 'zod';
+import type { InferenceEvent } from '../../events/event.js';
+import { REQUEST_STATUSES } from '../../events/event.js';
+import type { Collector, Sample } from '../../exposition/registry.js';
+import type { EventConsumer } from '../consumer.js';
+import { LabelLimiter, OTHER_VALUE } from '../metrics/label-limiter.js';
+import { BurstDetector, burstOptions, type BurstOptions } from './burst-detector.js';
+import type { AnomalyConfig } from './config.js';
+import { Drain } from './drain.js';
+import { Incident, IncidentStore, LEVEL_KIND_OFFSET, TemplateTally } from './incidents.js';
+import { EMPTY, JAILBREAK, MALFORMED_JSON, QUALITY_CHECKS, QualityChecker, SENSITIVE } from './quality-checks.js';
+
+/**
+ * The anomaly consumer: response-quality counters, per-model error-burst detection, and Drain
+ * templates of error messages, tied together into incidents.
+ *
+ * Per line (synchronous, on the hot path): a success line without output text costs two
+ * comparisons; one with output runs the quality checks on the text; only ERROR/WARN lines
+ * (status other than success/unknown, or level WARN/ERROR/FATAL) are clustered and counted for
+ * bursts. Nothing of the event is kept: the model name (a short string) and, for incidents, a
+ * redacted copy of at most two messages per template.
+ */
+
+export interface AnomalyConsumerOptions {
+  config: AnomalyConfig;
+  /** Cap on distinct model label values (labels.max_values) and their length. */
+  maxModels: number;
+  maxLabelLength: number;
+  /** Whether incidents start with their summary pending (an endpoint is configured). */
+  summarizerEnabled?: boolean;
+  /** Epoch ms; injectable for tests. */
+  clock?: () => number;
+  onBurstStart?: (incident: Incident) => void;
+  onBurstEnd?: (incident: Incident) => void;
+}
+
+/** Templates tracked per model between bursts (the lines that led up to one) and in one incident. */
+const TEMPLATES_PER_TALLY = 50;
+
+class ModelState {
+  readonly quality = new Float64Array(QUALITY_CHECKS.length);
+  consecutiveEmpty = 0;
+  bursts = 0;
+  detector: BurstDetector | undefined;
+  /** Templates of the current and the previous window: what an incident starts with. */
+  current: TemplateTally;
+  previous: TemplateTally;
+  currentSince = 0;
+  incident: Incident | undefined;
+  constructor(readonly model: string) {
+    this.current = new TemplateTally(TEMPLATES_PER_TALLY);
+    this.previous = new TemplateTally(TEMPLATES_PER_TALLY);
+  }
+}
+
+export const anomalyPart = z.object({
+  limiter: z.object({ names: z.array(z.string()), admitted: z.array(z.array(z.tuple([z.string(), z.string()]))), folded: z.array(z.number()) }),
+  models: z.array(z.object({ model: z.string(), quality: z.array(z.number()), consecutiveEmpty: z.number(), bursts: z.number() })),
+});
+export type AnomalyCheckpoint = z.output<typeof anomalyPart>;
+
+/** WARN/ERROR/FATAL (levels arrive normalized) as an offset into the level kinds; -1 for others. */
+function levelKind(level: string | undefined): number {
+  switch (level) {
+    case 'WARN':
+      return 0;
+    case 'ERROR':
+      return 1;
+    case 'FATAL':
+      return 2;
+    default:
+      return -1;
+  }
+}
+
+export class AnomalyConsumer implements EventConsumer {
+  readonly limiter: LabelLimiter;
+  readonly drain: Drain;
+  readonly incidents: IncidentStore;
+  private readonly checker: QualityChecker;
+  /** By admitted label value; and by raw model name for names seen before (one lookup per line). */
+  private readonly states = new Map<string, ModelState>();
+  private readonly byRaw = new Map<string, ModelState>();
+  private readonly burst: BurstOptions;
+  private readonly windowMs: number;
+  private readonly newTemplateRepeats: number;
+  private readonly clock: () => number;
+  private timer: NodeJS.Timeout | undefined;
+  /** When counting began: the quiet before a model's first error is part of its baseline. */
+  private readonly since: number;
+  /** Errors thrown inside the anomaly path (a bug): counted, never allowed to stop a line. */
+  internalErrors = 0;
+
+  constructor(private readonly options: AnomalyConsumerOptions) {
+    const c = options.config;
+    this.limiter = new LabelLimiter(['model'], options.maxModels, options.maxLabelLength);
+    this.drain = new Drain({ similarity: c.template_similarity, maxClusters: c.max_templates });
+    this.incidents = new IncidentStore(c.max_incidents);
+    this.checker = new QualityChecker(c);
+    this.burst = burstOptions(c.burst);
+    this.windowMs = c.burst.window_seconds * 1000;
+    this.newTemplateRepeats = c.burst.new_template_repeats;
+    this.clock = options.clock ?? Date.now;
+    this.since = this.clock();
+  }
+
+  consume(event: InferenceEvent): void {
+    const status = event.status;
+    const statusError = status !== 'success' && status !== 'unknown';
+    const levelErr = levelKind(event.level);
+    const output = event.output;
+    if (output === undefined && !statusError && levelErr < 0) return;
+
+    const m = this.stateFor(event.model ?? '');
+    if (output !== undefined) {
+      const found = this.checker.check(output, status === 'success', event.jsonMode === true);
+      if (found !== 0) this.countQuality(m, found);
+      else if (status === 'success') m.consecutiveEmpty = 0;
+    }
+    if (statusError || levelErr >= 0) {
+      try {
+        this.onErrorLine(m, event, statusError ? REQUEST_STATUSES.indexOf(status) : LEVEL_KIND_OFFSET + levelErr);
+      } catch {
+        this.internalErrors++;
+      }
+    }
+  }
+
+  private countQuality(m: ModelState, found: number): void {
+    if (found & EMPTY) {
+      m.quality[0]!++;
+      m.consecutiveEmpty++;
+      return;
+    }
+    m.consecutiveEmpty = 0;
+    if (found & MALFORMED_JSON) m.quality[1]!++;
+    if (found & SENSITIVE) m.quality[2]!++;
+    if (found & JAILBREAK) m.quality[3]!++;
+  }
+
+  private stateFor(raw: string): ModelState {
+    const known = this.byRaw.get(raw);
+    if (known !== undefined) return known;
+    const admitted = this.limiter.value(0, raw);
+    let state = this.states.get(admitted);
+    if (state === undefined) {
+      state = new ModelState(admitted);
+      this.states.set(admitted, state);
+    }
+    // Folded names are not remembered one by one (that would grow without bound).
+    if (admitted !== OTHER_VALUE) this.byRaw.set(raw, state);
+    return state;
+  }
+
+  private onErrorLine(m: ModelState, event: InferenceEvent, kind: number): void {
+    const now = this.clock();
+    const message = event.errorMessage ?? fallbackMessage(event);
+    const cluster = this.drain.add(message, now);
+    this.rotate(m, now);
+
+    const detector = (m.detector ??= new BurstDetector(this.burst, now, this.since));
+    // Time first: a burst that went quiet ends before this line is counted (it may start the next).
+    if (detector.advance(now)) this.end(m, now);
+    const started = detector.record(now);
+    if (m.incident !== undefined) {
+      m.incident.tally.add(cluster, kind, event.errorType, message, now);
+      m.incident.lastLineAt = now;
+      if (detector.peakWindow > m.incident.peakWindowLines) m.incident.peakWindowLines = detector.peakWindow;
+      return;
+    }
+    m.current.add(cluster, kind, event.errorType, message, now);
+    // A template first seen after the first window (before, every template is new) that keeps
+    // repeating starts a burst by itself.
+    if (
+      !started &&
+      this.newTemplateRepeats > 0 &&
+      cluster.createdAt >= this.since + this.windowMs &&
+      now - cluster.createdAt <= this.windowMs &&
+      m.current.countOf(cluster.id) + m.previous.countOf(cluster.id) >= this.newTemplateRepeats &&
+      detector.force()
+    ) {
+      this.begin(m, detector, now, 'new_template');
+      return;
+    }
+    if (started) this.begin(m, detector, now, 'rate');
+  }
+
+  private begin(m: ModelState, detector: BurstDetector, now: number, reason: 'rate' | 'new_template'): void {
+    const c = this.options.config;
+    const incident = new Incident(
+      this.incidents.nextId(now),
+      m.model,
+      reason,
+      now,
+      detector.threshold(),
+      detector.baselinePerMinute(),
+      c.burst.window_seconds,
+      TEMPLATES_PER_TALLY,
+      this.options.summarizerEnabled ?? false,
+    );
+    // The lines that led up to the burst belong to it.
+    incident.tally.mergeFrom(m.previous);
+    incident.tally.mergeFrom(m.current);
+    incident.peakWindowLines = detector.peakWindow;
+    m.previous = new TemplateTally(TEMPLATES_PER_TALLY);
+    m.current = new TemplateTally(TEMPLATES_PER_TALLY);
+    m.currentSince = now;
+    m.incident = incident;
+    m.bursts++;
+    this.incidents.add(incident);
+    this.options.onBurstStart?.(incident);
+  }
+
+  /** Start a new template generation each window, so the pre-burst tallies cover one to two windows. */
+  private rotate(m: ModelState, now: number): void {
+    if (now - m.currentSince < this.windowMs) return;
+    m.previous = now - m.currentSince < 2 * this.windowMs ? m.current : new TemplateTally(TEMPLATES_PER_TALLY);
+    m.current = new TemplateTally(TEMPLATES_PER_TALLY);
+    m.currentSince = now;
+  }
+
+  /** Advance every model's clock: close buckets and end bursts after their quiet period. */
+  tick(now = this.clock()): void {
+    for (const m of this.states.values()) {
+      if (m.detector === undefined) continue;
+      this.rotate(m, now);
+      if (m.detector.advance(now)) this.end(m, now);
+    }
+  }
+
+  private end(m: ModelState, now: number): void {
+    const incident = m.incident;
+    if (incident === undefined) return;
+    m.incident = undefined;
+    incident.status = 'resolved';
+    incident.endedAt = now;
+    this.options.onBurstEnd?.(incident);
+  }
+
+  /** Tick once a second (unref'd: it never keeps the process alive). */
+  start(intervalMs = 1000): void {
+    if (this.timer !== undefined) return;
+    this.timer = setInterval(() => {
+      try {
+        this.tick();
+      } catch {
+        this.internalErrors++;
+      }
+    }, intervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /** The active burst of a model (by label value), if any. */
+  activeIncident(model: string): Incident | undefined {
+    return this.states.get(model)?.incident;
+  }
+
+  /** Counters and the label cap, for the checkpoint (incidents and detector state are not kept). */
+  snapshot(): AnomalyCheckpoint {
+    return {
+      limiter: this.limiter.snapshot(),
+      models: [...this.states.values()].map((m) => ({ model: m.model, quality: [...m.quality], consecutiveEmpty: m.consecutiveEmpty, bursts: m.bursts })),
+    };
+  }
+
+  restore(state: AnomalyCheckpoint): void {
+    this.limiter.restore(state.limiter);
+    this.states.clear();
+    this.byRaw.clear();
+    for (const s of state.models) {
+      const m = new ModelState(s.model);
+      if (s.quality.length === QUALITY_CHECKS.length) m.quality.set(s.quality);
+      m.consecutiveEmpty = s.consecutiveEmpty;
+      m.bursts = s.bursts;
+      this.states.set(s.model, m);
+    }
+  }
+
+  collectors(): Collector[] {
+    const models = () => [...this.states.values()];
+    return [
+      {
+        name: 'llmtail_response_quality_issues_total',
+        help: 'Responses that failed a quality check, by model and check (empty_response, malformed_json in JSON mode, sensitive_data, jailbreak_phrase). Only counts: the text never leaves the sidecar.',
+        type: 'counter',
+        collect: () => {
+          const out: Sample[] = [];
+          for (const m of models()) QUALITY_CHECKS.forEach((check, i) => out.push({ value: m.quality[i] as number, labels: { model: m.model, check } }));
+          return out;
+        },
+      },
+      {
+        name: 'llmtail_consecutive_empty_responses',
+        help: 'Successful responses in a row with empty text, per model (0 after a non-empty one).',
+        type: 'gauge',
+        collect: () => models().map((m) => ({ value: m.consecutiveEmpty, labels: { model: m.model } })),
+      },
+      {
+        name: 'llmtail_error_bursts_total',
+        help: 'Error bursts detected, per model (see /api/incidents).',
+        type: 'counter',
+        collect: () => models().map((m) => ({ value: m.bursts, labels: { model: m.model } })),
+      },
+      {
+        name: 'llmtail_error_burst_in_progress',
+        help: 'Whether an error burst is in progress for the model (1) or not (0).',
+        type: 'gauge',
+        collect: () => models().map((m) => ({ value: m.incident === undefined ? 0 : 1, labels: { model: m.model } })),
+      },
+      {
+        name: 'llmtail_error_templates',
+        help: 'Error message templates currently kept by the Drain clusterer (at most anomaly.max_templates).',
+        type: 'gauge',
+        collect: () => [{ value: this.drain.size, labels: {} }],
+      },
+    ];
+  }
+}
+
+/** Lines without an error message still get a template: their status and error type. */
+function fallbackMessage(event: InferenceEvent): string {
+  if (event.errorType !== undefined) return `${event.status} ${event.errorType}`;
+  if (event.status === 'success' || event.status === 'unknown') return `level ${event.level ?? 'unknown'}`;
+  return event.status;
+}

@@ -1,0 +1,148 @@
+import { createServer, type Server } from 'node:http';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { AlertPayload } from '../../../src/consumers/anomaly/alertmanager.js';
+import { FakeOpenAI } from '../../summarizer/fake-openai.js';
+import { burst, harness, quiet, type Harness } from '../../summarizer/helpers.js';
+
+/** A test Alertmanager v2 receiver: records every POST /api/v2/alerts body; can be told to fail. */
+class Receiver {
+  readonly posts: AlertPayload[][] = [];
+  status = 200;
+  private server: Server | undefined;
+
+  async start(): Promise<string> {
+    this.server = createServer((req, res) => {
+      let raw = '';
+      req.on('data', (d: Buffer) => (raw += d.toString()));
+      req.on('end', () => {
+        if (req.method === 'POST' && req.url === '/api/v2/alerts' && req.headers['content-type'] === 'application/json') {
+          this.posts.push(JSON.parse(raw) as AlertPayload[]);
+          res.writeHead(this.status).end();
+        } else res.writeHead(404).end();
+      });
+    });
+    await new Promise<void>((r) => this.server!.listen(0, '127.0.0.1', r));
+    return `http://127.0.0.1:${(this.server.address() as { port: number }).port}/`;
+  }
+
+  async stop(): Promise<void> {
+    this.server?.closeAllConnections();
+    await new Promise((r) => this.server?.close(r));
+  }
+
+  async waitFor(n: number): Promise<void> {
+    const deadline = Date.now() + 5000;
+    while (this.posts.length < n) {
+      if (Date.now() > deadline) throw new Error(`expected ${n} posts, got ${this.posts.length}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+}
+
+const am = new Receiver();
+const fake = new FakeOpenAI();
+let amUrl: string;
+let baseURL: string;
+const harnesses: Harness[] = [];
+
+beforeAll(async () => {
+  amUrl = await am.start();
+  baseURL = await fake.start();
+});
+afterAll(async () => {
+  await am.stop();
+  await fake.stop();
+});
+afterEach(async () => {
+  for (const h of harnesses.splice(0)) await h.signals.stop();
+  am.posts.length = 0;
+  am.status = 200;
+  fake.behavior = 'good';
+  fake.delayMs = 0;
+});
+
+function make(options: Parameters<typeof harness>[0]): Harness {
+  const h = harness(options);
+  harnesses.push(h);
+  return h;
+}
+
+describe('Alertmanager notifier (test v2 receiver)', () => {
+  it('posts the burst with the summary, re-sends it while it lasts, and resolves it when it ends', async () => {
+    fake.delayMs = 150;
+    const h = make({ baseURL, alertmanager: { url: amUrl, resend_interval_ms: 60_000 }, summarizer: { wait_for_summary_ms: 5000 } });
+    const incident = burst(h, 'Qwen/Qwen2.5-7B-Instruct', 400, (i) => `CUDA out of memory. Tried to allocate ${(i % 7) + 0.5} GiB`);
+    // The first post waits for the summary (150 ms here), not for the whole wait.
+    await am.waitFor(1);
+    const [first] = am.posts[0] as AlertPayload[];
+    expect(first?.labels).toEqual({ alertname: 'LLMErrorBurst', model: 'Qwen/Qwen2.5-7B-Instruct', severity: 'critical', incident_id: incident.id });
+    expect(first?.annotations.summary).toContain('Error burst on Qwen/Qwen2.5-7B-Instruct: 401 error lines');
+    expect(first?.annotations.description).toContain('CUDA out of memory. Tried to allocate <NUM> GiB');
+    expect(first?.annotations.description).toContain('Likely cause (LLM, confidence 0.70): KV-cache memory pressure under a load spike.');
+    expect(first?.annotations.llm_summary).toBe('KV-cache memory pressure under a load spike.');
+    expect(first?.startsAt).toBe(new Date(incident.startedAt).toISOString());
+    expect(Date.parse(first?.endsAt ?? '')).toBeGreaterThan(h.clock.now);
+
+    // Not due yet; then due.
+    h.signals.alerts!.tick(h.clock.now + 1000);
+    h.clock.now += 60_000;
+    h.signals.alerts!.tick();
+    await am.waitFor(2);
+    expect(am.posts[1]?.[0]?.labels).toEqual(first?.labels);
+    expect(Date.parse(am.posts[1]?.[0]?.endsAt ?? '')).toBeGreaterThan(h.clock.now);
+
+    quiet(h);
+    expect(incident.status).toBe('resolved');
+    await am.waitFor(3);
+    const resolved = am.posts[2]?.[0];
+    expect(resolved?.labels).toEqual(first?.labels);
+    expect(resolved?.endsAt).toBe(new Date(incident.endedAt as number).toISOString());
+    expect(incident.alert.resolvedPosted).toBe(true);
+    // Nothing more after the resolve.
+    h.clock.now += 600_000;
+    h.signals.alerts!.tick();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(am.posts).toHaveLength(3);
+    expect([...h.signals.alertPosts.counts]).toEqual([3, 0, 0]);
+  });
+
+  it('does not wait longer than wait_for_summary_ms; severity is ours, never the model’s', async () => {
+    fake.behavior = 'stall';
+    const h = make({ baseURL, alertmanager: { url: amUrl }, summarizer: { wait_for_summary_ms: 300, timeout_ms: 30_000 } });
+    const t0 = Date.now();
+    const incident = burst(h, 'm', 30, (i) => `decode failed at step ${i}`);
+    await am.waitFor(1);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(250);
+    const alert = am.posts[0]?.[0];
+    // 30 lines against a threshold of 20: a warning (critical needs 5× the threshold).
+    expect(alert?.labels.severity).toBe('warning');
+    expect(alert?.annotations.description).toContain('No LLM summary (pending).');
+    expect(alert?.annotations.llm_summary).toBeUndefined();
+    expect(incident.summarizer.status).toBe('pending');
+  });
+
+  it('posts at once without a summarizer', async () => {
+    const h = make({ alertmanager: { url: amUrl } });
+    burst(h, 'm', 100, (i) => `worker crashed ${i}`);
+    await am.waitFor(1);
+    expect(am.posts[0]?.[0]?.annotations.description).toContain('No LLM summary (disabled).');
+  });
+
+  it('counts failed posts and retries them, the resolve included', async () => {
+    am.status = 500;
+    const h = make({ alertmanager: { url: amUrl, resend_interval_ms: 1000 } });
+    const incident = burst(h, 'm', 100, (i) => `worker crashed ${i}`);
+    await am.waitFor(1);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(h.signals.alertPosts.counts[1]).toBe(1);
+    quiet(h);
+    await am.waitFor(2);
+    am.status = 200;
+    await new Promise((r) => setTimeout(r, 20));
+    h.signals.alerts!.tick();
+    await am.waitFor(3);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(incident.alert.resolvedPosted).toBe(true);
+    expect([...h.signals.alertPosts.counts]).toEqual([1, 2, 0]);
+  });
+});

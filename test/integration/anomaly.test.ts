@@ -1,0 +1,203 @@
+import { spawn } from 'node:child_process';
+import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLI, eventually, runCli, startCli, type RunningCli } from '../helpers/cli.js';
+import { parseExposition } from '../helpers/exposition.js';
+import { FakeOpenAI } from '../summarizer/fake-openai.js';
+
+/**
+ * Issue 6 through the real CLI: an error burst in a tailed log becomes an incident on
+ * /api/incidents and an Alertmanager alert, while the model endpoint stalls — and /metrics keeps
+ * answering at once. And `llmtail demo` shows an incident with no LLM at all.
+ */
+
+interface Incident {
+  id: string;
+  model: string;
+  status: string;
+  lines: number;
+  templates: { id: string; template: string; count: number; examples: string[] }[];
+  summary: unknown;
+  summarizer: { status: string };
+}
+
+const errorLine = (i: number) =>
+  JSON.stringify({
+    timestamp: new Date().toISOString(),
+    request_id: `req-${i}`,
+    model: 'qwen-7b',
+    input_tokens: 100,
+    output_tokens: 0,
+    total_time_ms: 50,
+    status: 'error',
+    error_type: 'oom',
+    error: `CUDA out of memory. Tried to allocate ${(i % 9) + 0.5} GiB (GPU ${i % 2}) for tenant ops${i}@example.com from 10.1.${i % 250}.7`,
+  });
+
+describe('anomaly signals (real process, stalled model endpoint, test Alertmanager)', () => {
+  let dir: string;
+  let log: string;
+  let cli: RunningCli;
+  const model = new FakeOpenAI();
+  const alerts: { labels: Record<string, string>; endsAt: string }[][] = [];
+  let am: Server;
+
+  beforeAll(async () => {
+    model.behavior = 'stall';
+    const baseURL = await model.start();
+    am = createServer((req, res) => {
+      let raw = '';
+      req.on('data', (d: Buffer) => (raw += d.toString()));
+      req.on('end', () => {
+        if (req.url === '/api/v2/alerts') alerts.push(JSON.parse(raw) as (typeof alerts)[number]);
+        res.writeHead(200).end();
+      });
+    });
+    await new Promise<void>((r) => am.listen(0, '127.0.0.1', r));
+    dir = mkdtempSync(path.join(tmpdir(), 'llmtail-anomaly-'));
+    log = path.join(dir, 'requests.jsonl');
+    writeFileSync(log, '');
+    writeFileSync(
+      path.join(dir, 'config.yaml'),
+      [
+        'anomaly:',
+        '  burst: { bucket_seconds: 1, window_seconds: 4, min_lines: 20, quiet_seconds: 2, new_template_repeats: 0 }',
+        'summarizer:',
+        `  base_url: ${baseURL}`,
+        '  model: test-summarizer',
+        '  timeout_ms: 60000',
+        '  max_retries: 0',
+        '  wait_for_summary_ms: 300',
+        'alertmanager:',
+        `  url: http://127.0.0.1:${(am.address() as { port: number }).port}`,
+        '  resend_interval_ms: 1000',
+        '',
+      ].join('\n'),
+    );
+    cli = await startCli(['run', '--config', path.join(dir, 'config.yaml'), '--input', log, '--web.listen-address', '127.0.0.1:0'], {
+      env: { LLMTAIL_SUMMARIZER_API_KEY: 'secret-vllm-key' },
+    });
+  });
+
+  afterAll(async () => {
+    await cli?.stop();
+    await model.stop();
+    am?.closeAllConnections();
+    am?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a burst becomes an incident and an alert; /metrics answers while the model call hangs', async () => {
+    appendFileSync(log, `${errorLine(0)}\n`);
+    // One bucket closes before the burst (no burst can start in the first bucket).
+    await new Promise((r) => setTimeout(r, 1500));
+    appendFileSync(log, Array.from({ length: 300 }, (_, i) => `${errorLine(i + 1)}\n`).join(''));
+
+    // The summary call is in flight, and stalls.
+    await eventually(async () => (model.requests.length === 1 ? true : undefined), 10_000, 'the model call');
+    expect(model.requests[0]?.headers.authorization).toBe('Bearer secret-vllm-key');
+
+    const t0 = Date.now();
+    const res = await fetch(cli.url('/metrics'));
+    const text = await res.text();
+    const scrapeMs = Date.now() - t0;
+    // Answered while the call still hangs (its timeout is 60 s): the call never blocks a scrape.
+    expect(res.status).toBe(200);
+    expect(model.answered).toBe(0);
+    expect(model.concurrent).toBe(1);
+    expect(scrapeMs).toBeLessThan(60_000);
+    const m = parseExposition(text);
+    expect(m.get('llmtail_error_burst_in_progress', { model: 'qwen-7b' })).toBe(1);
+    expect(m.get('llmtail_error_bursts_total', { model: 'qwen-7b' })).toBe(1);
+    expect(m.get('llmtail_error_templates')).toBeGreaterThanOrEqual(1);
+    expect(m.get('llmtail_summarizer_calls_total', { status: 'ok' })).toBe(0);
+    expect(m.get('llmtail_requests_total', { model: 'qwen-7b', status: 'error' })).toBe(301);
+
+    const { incidents } = (await (await fetch(cli.url('/api/incidents'))).json()) as { incidents: Incident[] };
+    expect(incidents).toHaveLength(1);
+    const incident = incidents[0] as Incident;
+    expect(incident).toMatchObject({ model: 'qwen-7b', status: 'active', summary: null, summarizer: { status: 'pending' } });
+    expect(incident.templates[0]?.template).toBe('CUDA out of memory. Tried to allocate <NUM> GiB (GPU <NUM>) for tenant <EMAIL> from <IP>');
+    const body = JSON.stringify(incidents);
+    expect(body).not.toContain('@example.com');
+    expect(body).not.toMatch(/10\.1\.\d+\.7/);
+    const one = await fetch(cli.url(`/api/incidents/${incident.id}`));
+    expect(((await one.json()) as Incident).id).toBe(incident.id);
+    const missing = await fetch(cli.url('/api/incidents/inc-nope'));
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toMatchObject({ error: 'not_found' });
+    // Nothing of the logs reached the model but templates: no e-mail, no IP.
+    expect(model.allText()).not.toContain('@example.com');
+    expect(model.allText()).not.toMatch(/10\.1\.\d+\.7/);
+
+    // The alert went out after the short wait for the summary, without it.
+    await eventually(async () => (alerts.length >= 1 ? true : undefined), 5000, 'the first alert');
+    expect(alerts[0]?.[0]?.labels).toMatchObject({ alertname: 'LLMErrorBurst', model: 'qwen-7b', severity: 'critical', incident_id: incident.id });
+
+    // No more errors: the burst ends (window 4 s + quiet 2 s) and the alert is resolved.
+    const resolved = await eventually(
+      async () => {
+        const r = (await (await fetch(cli.url('/api/incidents'))).json()) as { incidents: Incident[] };
+        return r.incidents[0]?.status === 'resolved' ? r.incidents[0] : undefined;
+      },
+      15_000,
+      'the burst to end',
+    );
+    expect(resolved.summary).toBeNull();
+    await eventually(async () => (alerts.some((a) => Date.parse(a[0]?.endsAt ?? '') <= Date.now()) ? true : undefined), 5000, 'the resolve');
+    expect(alerts.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('shuts down promptly with the model call still hanging', async () => {
+    const { code, ms } = await cli.stop();
+    expect(code).toBe(0);
+    expect(ms).toBeLessThan(5000);
+  });
+
+  it('replay sees a burst but neither calls the model nor posts alerts', async () => {
+    const before = { calls: model.requests.length, alerts: alerts.length };
+    // Lines on stdin, a bucket apart, so replay itself detects a burst.
+    const proc = spawn(process.execPath, [CLI, 'replay', '--config', path.join(dir, 'config.yaml'), '-'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    const exited = new Promise<number | null>((resolve) => proc.once('exit', resolve));
+    proc.stdin.write(`${errorLine(0)}\n`);
+    await new Promise((r) => setTimeout(r, 1500));
+    proc.stdin.end(Array.from({ length: 100 }, (_, i) => `${errorLine(i + 1)}\n`).join(''));
+    expect(await exited).toBe(0);
+    expect(parseExposition(stdout).get('llmtail_error_bursts_total', { model: 'qwen-7b' })).toBe(1);
+    await new Promise((r) => setTimeout(r, 300));
+    expect({ calls: model.requests.length, alerts: alerts.length }).toEqual(before);
+  });
+
+  it('check-config shows the API key redacted', async () => {
+    const { code, stdout } = await runCli(['check-config', '--config', path.join(dir, 'config.yaml')], { env: { LLMTAIL_SUMMARIZER_API_KEY: 'secret-vllm-key' } });
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/api_key: ["']\[redacted\]["']/);
+    expect(stdout).not.toContain('secret-vllm-key');
+  });
+});
+
+describe('llmtail demo', () => {
+  it('shows an incident on /api/incidents without any LLM', async () => {
+    const demo = await startCli(['demo', '--rate', '25', '--burst-every', '12', '--web.listen-address', '127.0.0.1:0']);
+    try {
+      const incident = await eventually(
+        async () => {
+          const r = (await (await fetch(demo.url('/api/incidents'))).json()) as { incidents: Incident[] };
+          return r.incidents[0];
+        },
+        40_000,
+        'an incident',
+      );
+      expect(incident.summarizer.status).toBe('disabled');
+      expect(incident.templates.length).toBeGreaterThan(0);
+      expect(incident.lines).toBeGreaterThanOrEqual(20);
+    } finally {
+      await demo.stop();
+    }
+  }, 60_000);
+});

@@ -257,6 +257,10 @@ export class FileTailer implements Source {
       if (st !== undefined && stillMatched) await this.discover(file.path, 'start');
       return;
     }
+    // Unchanged since the last look (same size, same mtime): nothing to read, nothing to compare.
+    // This is what an idle sidecar does twice a second, so it is one stat and no more.
+    if (st.size === file.lastSize && st.mtimeMs === file.lastMtimeMs && st.size === file.offset) return;
+    file.lastMtimeMs = st.mtimeMs;
     // Size alone misses a file truncated and regrown past our offset between two looks: its first
     // bytes tell (one small read per look).
     if (st.size < file.offset || !(await file.sameContent())) this.truncated(file, st.size);

@@ -23,6 +23,8 @@ export class TailedFile {
   offset: number;
   /** Size at the last stat: bytes we knew existed, for counting what a truncation took. */
   lastSize: number;
+  /** Modification time at the last look that found a change. */
+  lastMtimeMs = -1;
   fingerprint: Buffer;
   /** Set once the path no longer leads to this file: read until then, then close. */
   drainUntil: number | undefined;

@@ -20,6 +20,11 @@ export interface Sample {
   exemplar?: { labelSet: Record<string, string>; value: number; timestamp: number };
 }
 
+/** The samples of an unlabelled family: one, or none while the value is unknown. */
+export function single(value: number | undefined): Sample[] {
+  return value === undefined ? [] : [{ value, labels: {} }];
+}
+
 /** A family whose samples are computed from our own aggregates when scraped. */
 export interface Collector {
   readonly name: string;

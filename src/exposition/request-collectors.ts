@@ -1,7 +1,7 @@
 import { REQUEST_HISTOGRAMS } from '../consumers/metrics/definitions.js';
 import type { Histogram } from '../consumers/metrics/histogram.js';
 import type { RequestMetrics } from '../consumers/metrics/request-metrics.js';
-import type { Collector, Sample } from './registry.js';
+import { single, type Collector, type Sample } from './registry.js';
 
 /** OpenMetrics allows at most 128 characters of exemplar labels. */
 const EXEMPLAR_ID_MAX = 100;
@@ -68,7 +68,7 @@ export function requestCollectors(metrics: RequestMetrics): Collector[] {
       name: 'llmtail_last_event_timestamp_seconds',
       help: 'Newest request time seen: the log line\'s own timestamp, or the time it was read when it has none.',
       type: 'gauge',
-      collect: () => (metrics.lastEventTimestamp === undefined ? [] : [{ value: metrics.lastEventTimestamp, labels: {} }]),
+      collect: () => single(metrics.lastEventTimestamp),
     },
     {
       name: 'llmtail_label_values_folded_total',

@@ -2,7 +2,7 @@ import { INVALID_REASONS, LINE_RESULTS, LINE_WARNINGS, type LineStats } from '..
 import type { FileTailer } from '../sources/file-tailer.js';
 import type { Source } from '../sources/source.js';
 import { VERSION } from '../version.js';
-import type { Collector } from './registry.js';
+import { single, type Collector } from './registry.js';
 
 /** The sidecar's own health: what happened to every line, and its inputs. */
 export function selfCollectors(stats: LineStats, sources: () => readonly Source[]): Collector[] {
@@ -41,7 +41,7 @@ export function selfCollectors(stats: LineStats, sources: () => readonly Source[
       name: 'llmtail_read_bytes_total',
       help: 'Bytes read from all inputs.',
       type: 'counter',
-      collect: () => [{ value: stats.bytesRead, labels: {} }],
+      collect: () => single(stats.bytesRead),
     },
     {
       name: 'llmtail_input_up',
@@ -59,31 +59,31 @@ export function tailerCollectors(tailer: FileTailer): Collector[] {
       name: 'llmtail_files_watched',
       help: 'Files currently followed.',
       type: 'gauge',
-      collect: () => [{ value: tailer.fileCount, labels: {} }],
+      collect: () => single(tailer.fileCount),
     },
     {
       name: 'llmtail_file_rotations_total',
       help: 'Times a followed path was replaced by a new file (rename or delete and recreate).',
       type: 'counter',
-      collect: () => [{ value: tailer.rotations, labels: {} }],
+      collect: () => single(tailer.rotations),
     },
     {
       name: 'llmtail_file_truncations_total',
       help: 'Times a followed file shrank below the read offset (copytruncate) or was rewritten in place, and was read again from the start.',
       type: 'counter',
-      collect: () => [{ value: tailer.truncations, labels: {} }],
+      collect: () => single(tailer.truncations),
     },
     {
       name: 'llmtail_file_bytes_lost_total',
       help: 'Bytes known to have been in a file that could not be read: truncation racing the reader, or a line left unfinished in a rotated file.',
       type: 'counter',
-      collect: () => [{ value: tailer.bytesLost, labels: {} }],
+      collect: () => single(tailer.bytesLost),
     },
     {
       name: 'llmtail_files_draining',
       help: 'Rotated or deleted files still being read for late lines (for tail.rotate_wait_ms).',
       type: 'gauge',
-      collect: () => [{ value: tailer.drainingCount, labels: {} }],
+      collect: () => single(tailer.drainingCount),
     },
     {
       name: 'llmtail_file_lag_bytes',

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Collector } from '../exposition/registry.js';
+import { single, type Collector } from '../exposition/registry.js';
 import type { CheckpointStore } from './checkpoint-store.js';
 
 /**
@@ -71,31 +71,31 @@ export class Checkpointer {
         name: 'llmtail_checkpoint_writes_total',
         help: 'Checkpoints written (file positions together with all metric state).',
         type: 'counter',
-        collect: () => [{ value: this.writes, labels: {} }],
+        collect: () => single(this.writes),
       },
       {
         name: 'llmtail_checkpoint_failures_total',
         help: 'Checkpoint writes that failed (disk full, state directory gone or read-only).',
         type: 'counter',
-        collect: () => [{ value: this.failures, labels: {} }],
+        collect: () => single(this.failures),
       },
       {
         name: 'llmtail_checkpoint_last_success_timestamp_seconds',
         help: 'When the last checkpoint was written.',
         type: 'gauge',
-        collect: () => (this.lastSuccess === undefined ? [] : [{ value: this.lastSuccess, labels: {} }]),
+        collect: () => single(this.lastSuccess),
       },
       {
         name: 'llmtail_checkpoint_age_seconds',
         help: 'Seconds since the last successful checkpoint, as of this scrape.',
         type: 'gauge',
-        collect: () => (this.lastSuccess === undefined ? [] : [{ value: Math.max(0, Date.now() / 1000 - this.lastSuccess), labels: {} }]),
+        collect: () => single(this.lastSuccess === undefined ? undefined : Math.max(0, Date.now() / 1000 - this.lastSuccess)),
       },
       {
         name: 'llmtail_checkpoint_size_bytes',
         help: 'Size of the last checkpoint written.',
         type: 'gauge',
-        collect: () => [{ value: this.lastBytes, labels: {} }],
+        collect: () => single(this.lastBytes),
       },
     ];
   }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { Histogram, toBounds } from '../consumers/metrics/histogram.js';
-import type { Collector, Sample } from '../exposition/registry.js';
+import { single, type Collector, type Sample } from '../exposition/registry.js';
 
 /**
  * The summarizer's counters. They exist (at 0) whether or not an endpoint is configured, so
@@ -84,7 +84,7 @@ export class SummarizerMetrics {
         name: 'llmtail_summarizer_cache_hits_total',
         help: 'Burst summaries answered from the cache (same models, prompt version and template set): no call made.',
         type: 'counter',
-        collect: () => [{ value: this.cacheHits, labels: {} }],
+        collect: () => single(this.cacheHits),
       },
     ];
   }

@@ -2,6 +2,7 @@ import { appendFileSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Rng } from '../../src/simulator/random.js';
 import { eventually, runCli, startCli, type RunningCli } from '../helpers/cli.js';
 import { parseExposition, type Exposition, type ParsedSample } from '../helpers/exposition.js';
 import { Scraper } from '../helpers/scraper.js';
@@ -37,18 +38,6 @@ afterEach(async () => {
   for (const cli of c) if (cli.proc.exitCode === null && cli.proc.signalCode === null) await cli.stop('SIGKILL');
   rmSync(dir, { recursive: true, force: true });
 });
-
-/** mulberry32: the seeded randomness behind kill points. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function config(yaml: string): string {
   const file = path.join(dir, `config-${Math.random().toString(36).slice(2)}.yaml`);
@@ -182,7 +171,8 @@ describe('exactly-once tailing (real processes)', () => {
 
       // Seeded kill points: one right after one of the three renames (before the writer reopens
       // the path), two at random lines away from the renames.
-      const random = seeded(20_250_101);
+      const rng = new Rng(20_250_101);
+      const random = () => rng.float();
       const renameAt = [50_000, 100_000, 150_000];
       const killedRename = Math.floor(random() * renameAt.length);
       const pauses: number[] = [];

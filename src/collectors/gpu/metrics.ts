@@ -1,4 +1,4 @@
-import type { Collector, Sample } from '../../exposition/registry.js';
+import { single, type Collector, type Sample } from '../../exposition/registry.js';
 import { FAILURE_REASONS } from './exit-codes.js';
 import { GAUGE_FIELDS } from './fields.js';
 import type { GpuState } from './state.js';
@@ -26,8 +26,6 @@ export function gpuCollectors(state: GpuState, withProcesses: boolean): Collecto
     },
   }));
 
-  const one = (value: number | undefined): Sample[] => (value === undefined ? [] : [{ value, labels: {} }]);
-
   const families: Collector[] = [
     {
       name: 'llmtail_gpu_info',
@@ -40,25 +38,25 @@ export function gpuCollectors(state: GpuState, withProcesses: boolean): Collecto
       name: 'llmtail_gpus',
       help: 'GPUs in the latest sample (0 when nvidia-smi reports no devices); absent while the collector is down.',
       type: 'gauge',
-      collect: () => one(state.fresh()?.length),
+      collect: () => single(state.fresh()?.length),
     },
     {
       name: 'llmtail_gpu_collector_up',
       help: 'Whether the latest nvidia-smi sample succeeded and is current (1) or not (0); per-GPU series are exported only while 1.',
       type: 'gauge',
-      collect: () => one(state.fresh() === undefined ? 0 : 1),
+      collect: () => single(state.fresh() === undefined ? 0 : 1),
     },
     {
       name: 'llmtail_gpu_last_success_timestamp_seconds',
       help: 'Unix time of the latest successful nvidia-smi sample.',
       type: 'gauge',
-      collect: () => one(state.lastSuccessAt === undefined ? undefined : state.lastSuccessAt / 1000),
+      collect: () => single(state.lastSuccessAt === undefined ? undefined : state.lastSuccessAt / 1000),
     },
     {
       name: 'llmtail_gpu_last_duration_seconds',
       help: 'How long the latest collection took: a poll run from start to exit; in stream mode the time nvidia-smi took to print one sample (the first includes NVML initialisation).',
       type: 'gauge',
-      collect: () => one(state.lastDurationMs === undefined ? undefined : state.lastDurationMs / 1000),
+      collect: () => single(state.lastDurationMs === undefined ? undefined : state.lastDurationMs / 1000),
     },
     {
       name: 'llmtail_gpu_collector_failures_total',
@@ -70,13 +68,13 @@ export function gpuCollectors(state: GpuState, withProcesses: boolean): Collecto
       name: 'llmtail_gpu_nvidia_smi_exit_code',
       help: 'Exit status of the latest nvidia-smi process to end (128 + signal number when killed).',
       type: 'gauge',
-      collect: () => one(state.lastExitCode),
+      collect: () => single(state.lastExitCode),
     },
     {
       name: 'llmtail_gpu_nvidia_smi_starts_total',
       help: 'nvidia-smi processes started (stream restarts, poll runs, process queries); scrapes never start one.',
       type: 'counter',
-      collect: () => one(state.starts),
+      collect: () => single(state.starts),
     },
   ];
   if (withProcesses) families.push(...processCollectors(state));

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { InferenceEvent } from '../../events/event.js';
 import { REQUEST_STATUSES } from '../../events/event.js';
-import type { Collector, Sample } from '../../exposition/registry.js';
+import { single, type Collector, type Sample } from '../../exposition/registry.js';
 import type { EventConsumer } from '../consumer.js';
 import { LabelLimiter, OTHER_VALUE } from '../metrics/label-limiter.js';
 import { BurstDetector, burstOptions, type BurstOptions } from './burst-detector.js';
@@ -316,7 +316,7 @@ export class AnomalyConsumer implements EventConsumer {
         name: 'llmtail_error_templates',
         help: 'Error message templates currently kept by the Drain clusterer (at most anomaly.max_templates).',
         type: 'gauge',
-        collect: () => [{ value: this.drain.size, labels: {} }],
+        collect: () => single(this.drain.size),
       },
     ];
   }

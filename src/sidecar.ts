@@ -4,7 +4,7 @@ import { GpuCollector } from './collectors/gpu/collector.js';
 import type { Config } from './config/schema.js';
 import { AnomalySignals } from './consumers/anomaly/signals.js';
 import type { EventConsumer } from './consumers/consumer.js';
-import { RequestMetrics } from './consumers/metrics/request-metrics.js';
+import { RequestMetrics, type RequestMetricsOptions } from './consumers/metrics/request-metrics.js';
 import { MetricsRegistry } from './exposition/registry.js';
 import { requestCollectors } from './exposition/request-collectors.js';
 import { selfCollectors, tailerCollectors } from './exposition/self-collectors.js';
@@ -17,7 +17,7 @@ import type { Source } from './sources/source.js';
 import { StreamSource } from './sources/stream-source.js';
 import { CheckpointStore } from './state/checkpoint-store.js';
 import { Checkpointer } from './state/checkpointer.js';
-import { checkpointParts } from './state/parts.js';
+import { checkpointParts, type CheckpointParts } from './state/parts.js';
 
 /**
  * The whole data path for one configuration: sources → pipeline (decode) → consumers, the registry
@@ -43,13 +43,7 @@ export class Sidecar {
     readonly log: Logger,
     options: { processMetrics?: boolean; consumers?: EventConsumer[]; gpu?: boolean } = {},
   ) {
-    this.requestMetrics = new RequestMetrics({
-      labels: config.labels.allow,
-      maxValuesPerLabel: config.labels.max_values,
-      maxLabelValueLength: config.labels.max_value_length,
-      buckets: config.buckets,
-      exemplars: config.exemplars,
-    });
+    this.requestMetrics = new RequestMetrics(requestMetricsOptions(config));
     this.anomaly = config.anomaly.enabled ? new AnomalySignals(config, log) : undefined;
     this.pipeline = new Pipeline(
       {
@@ -99,7 +93,7 @@ export class Sidecar {
     }
     if (config.web.enable_ingest) {
       // An acknowledged body must survive a crash: checkpoint before answering.
-      this.ingest = new HttpIngest(this.pipeline, config.web.ingest_max_body_bytes, () => this.checkpointer?.checkpoint());
+      this.ingest = new HttpIngest(this.pipeline, config.web.ingest_max_body_bytes, () => this.checkpointer?.checkpoint() ?? false);
       this.sources.push(this.ingest);
     }
 
@@ -172,6 +166,19 @@ export class Sidecar {
   }
 
   /**
+   * Restore the metrics into a throwaway aggregate first: a checkpoint that passes the shape checks
+   * but still cannot be restored must be set aside whole, never half-applied to the live state.
+   */
+  private rehearseRestore(metrics: CheckpointParts['metrics']): string | undefined {
+    try {
+      new RequestMetrics(requestMetricsOptions(this.config)).restore(metrics);
+      return undefined;
+    } catch (err) {
+      return `the metrics cannot be restored (${(err as Error).message})`;
+    }
+  }
+
+  /**
    * Continue from the last checkpoint when there is one that fits: metrics and line counts now,
    * file positions returned for the tailer. One that does not fit is set aside, whole.
    */
@@ -182,7 +189,7 @@ export class Sidecar {
     if (checkpoint === undefined) return undefined;
     const parts = checkpointParts.safeParse(checkpoint.parts);
     const problem = parts.success
-      ? (this.requestMetrics.incompatibility(parts.data.metrics) ?? this.pipeline.stats.incompatibility(parts.data.lines))
+      ? (this.requestMetrics.incompatibility(parts.data.metrics) ?? this.pipeline.stats.incompatibility(parts.data.lines) ?? this.rehearseRestore(parts.data.metrics))
       : `unexpected contents (${parts.error.issues[0]?.path.join('.')}: ${parts.error.issues[0]?.message})`;
     if (problem !== undefined || !parts.success) {
       const movedTo = this.store.setAside();
@@ -198,4 +205,14 @@ export class Sidecar {
     this.log.info({ written_at: new Date(checkpoint.written_at * 1000).toISOString(), files: parts.data.tailer?.files.length ?? 0 }, 'continuing from checkpoint');
     return parts.data.tailer;
   }
+}
+
+function requestMetricsOptions(config: Config): RequestMetricsOptions {
+  return {
+    labels: config.labels.allow,
+    maxValuesPerLabel: config.labels.max_values,
+    maxLabelValueLength: config.labels.max_value_length,
+    buckets: config.buckets,
+    exemplars: config.exemplars,
+  };
 }

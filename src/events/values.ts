@@ -56,7 +56,8 @@ export function toSeconds(raw: unknown, unit: DurationUnit, maxSeconds: number):
     seconds = n / DURATION_DIVISOR[unit];
   }
   if (seconds < 0) return 'negative';
-  if (seconds > maxSeconds) return 'out_of_range';
+  // Written so that NaN fails too.
+  if (!(seconds <= maxSeconds)) return 'out_of_range';
   return seconds;
 }
 
@@ -96,7 +97,8 @@ export function parseDurationString(input: string): number | undefined {
         c = s.charCodeAt(++pos);
       }
     }
-    if (digits === 0) return undefined;
+    // No digits, or more than a double holds exactly ("1.000…000s" would end as NaN).
+    if (digits === 0 || digits > 17) return undefined;
     // The unit: ns, us/µs/μs, ms, s, m, h.
     const next = s.charCodeAt(pos + 1);
     if (c === 110 /* n */ && next === 115) {
@@ -139,7 +141,7 @@ export function toBytes(raw: unknown, unit: ByteUnit, max: number): number | Fie
   if (typeof n === 'string') return n;
   if (n < 0) return 'negative';
   const bytes = n * BYTE_SCALE[unit];
-  if (bytes > max) return 'out_of_range';
+  if (!(bytes <= max)) return 'out_of_range';
   return bytes;
 }
 

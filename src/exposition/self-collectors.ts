@@ -38,6 +38,12 @@ export function selfCollectors(stats: LineStats, sources: () => readonly Source[
       collect: () => [...stats.fieldProblemEntries()].map(([field, reason, value]) => ({ value, labels: { field, reason } })),
     },
     {
+      name: 'llmtail_internal_errors_total',
+      help: 'Events a consumer failed on (a bug in llmtail: the event is still counted by the others). Should stay 0.',
+      type: 'counter',
+      collect: () => single(stats.consumerErrors),
+    },
+    {
       name: 'llmtail_read_bytes_total',
       help: 'Bytes read from all inputs.',
       type: 'counter',

@@ -27,6 +27,8 @@ export class LineStats {
   /** [field × problem] counts of fields dropped from otherwise counted lines. */
   readonly fieldProblems = new Float64Array(FIELD_NAMES.length * FIELD_PROBLEMS.length);
   bytesRead = 0;
+  /** Events a consumer threw on (a bug, counted and logged, never fatal). Not checkpointed. */
+  consumerErrors = 0;
   /** Told about every discarded line and dropped field (the sidecar logs them, rate-limited). */
   onProblem: ((problem: string) => void) | undefined;
 
@@ -60,6 +62,12 @@ export class LineStats {
         if (v > 0) yield [FIELD_NAMES[f] as MappableField, FIELD_PROBLEMS[p] as FieldProblem, v];
       }
     }
+  }
+
+  /** A consumer threw. Its message is not passed on: it could carry response text. */
+  consumerError(): void {
+    this.consumerErrors++;
+    this.onProblem?.('consumer_error');
   }
 
   snapshot(): LineStatsState {

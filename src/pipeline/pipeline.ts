@@ -24,7 +24,14 @@ export class Pipeline {
   readonly line = (text: string): void => {
     const event = this.decoder.decode(text);
     if (event === undefined) return;
-    for (let i = 0; i < this.consumers.length; i++) (this.consumers[i] as EventConsumer).consume(event);
+    for (let i = 0; i < this.consumers.length; i++) {
+      try {
+        (this.consumers[i] as EventConsumer).consume(event);
+      } catch {
+        // A consumer bug must not stop the others, or leave the line half counted and read again.
+        this.stats.consumerError();
+      }
+    }
   };
 
   /** A splitter feeding this pipeline; each byte stream (file, stdin, request body) gets its own. */

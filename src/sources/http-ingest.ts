@@ -18,8 +18,11 @@ export class HttpIngest implements Source {
   constructor(
     private readonly pipeline: Pipeline,
     private readonly maxBodyBytes: number,
-    /** Runs after a body is counted and before it is acknowledged (the checkpoint). */
-    private readonly afterCount: () => void = () => undefined,
+    /**
+     * Runs after a body is counted and before it is acknowledged (the checkpoint); false when what
+     * was counted is not durable (the checkpoint write failed).
+     */
+    private readonly afterCount: () => boolean = () => true,
   ) {}
 
   async start(): Promise<void> {}
@@ -60,10 +63,12 @@ export class HttpIngest implements Source {
       const splitter = this.pipeline.splitter();
       for (const c of chunks) splitter.push(c);
       splitter.flush();
-      this.afterCount();
+      const durable = this.afterCount();
       const counts: Record<string, number> = {};
       LINE_RESULTS.forEach((r, i) => (counts[r] = (this.pipeline.stats.results[i] as number) - (before[i] as number)));
-      res.json({ accepted: counts.ok, invalid: counts.invalid, unmapped: counts.unmapped, empty: counts.empty, bytes: size });
+      // Counted either way; `durable: false` says a crash now would lose it. Not a 5xx: a resend
+      // would count the body twice.
+      res.json({ accepted: counts.ok, invalid: counts.invalid, unmapped: counts.unmapped, empty: counts.empty, bytes: size, durable });
     });
   };
 

@@ -30,7 +30,13 @@ export async function readAhead(
       which ^= 1;
       pending = handle.read(buffers[which as 0 | 1], 0, chunkBytes, offset);
     }
-    onChunk(buffer.subarray(0, bytesRead));
+    try {
+      onChunk(buffer.subarray(0, bytesRead));
+    } catch (err) {
+      // The read in flight is abandoned: keep its failure (EBADF once the file closes) handled.
+      if (!stop) pending.catch(() => undefined);
+      throw err;
+    }
     if (stop) return offset;
   }
 }

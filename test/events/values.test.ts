@@ -51,3 +51,12 @@ describe('timestamps', () => {
     expect(toCount({}, 1e6)).toBe('wrong_type');
   });
 });
+
+describe('values that would not be numbers', () => {
+  it('a duration string with more digits than a double holds is unparseable, never NaN', () => {
+    expect(parseDurationString(`1.${'0'.repeat(400)}s`)).toBeUndefined();
+    expect(toSeconds(`1.${'0'.repeat(400)}s`, 'ms', 86400)).toBe('unparseable');
+    expect(toSeconds(`${'9'.repeat(18)}ms`, 'ms', 86400)).toBe('unparseable');
+    expect(parseDurationString('12345678901234567ms')).toBeCloseTo(12345678901234.567, 0);
+  });
+});

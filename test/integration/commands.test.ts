@@ -207,7 +207,8 @@ describe('inputs besides files', () => {
         body: `${FLAT('a', 500)}\n[1]\n${FLAT('b', 600)}`,
       });
       expect(ok.status).toBe(200);
-      expect(await ok.json()).toEqual({ accepted: 2, invalid: 1, unmapped: 0, empty: 0, bytes: expect.any(Number) });
+      // No --state-dir: counted, but a restart would forget it.
+      expect(await ok.json()).toEqual({ accepted: 2, invalid: 1, unmapped: 0, empty: 0, bytes: expect.any(Number), durable: false });
 
       const big = await fetch(cli.url('/ingest'), { method: 'POST', headers: { 'Content-Type': 'application/x-ndjson' }, body: `${FLAT('c', 1)}\n`.repeat(20) });
       expect(big.status).toBe(413);

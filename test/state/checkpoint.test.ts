@@ -145,4 +145,28 @@ describe('Sidecar across restarts', () => {
     expect(m.sum('llmtail_requests_total')).toBe(0);
     expect(readdirSync(path.join(dir, 'state')).some((f) => f.startsWith('checkpoint.json.bad-'))).toBe(true);
   });
+
+  it('sets aside a checkpoint that passes the shape checks but cannot be restored, instead of failing every start', async () => {
+    const log = path.join(dir, 'app.jsonl');
+    writeFileSync(log, '');
+    const first = await start();
+    appendFileSync(log, line(1));
+    await first.s.tailer?.settle();
+    await stop(first.s);
+    const file = path.join(dir, 'state', 'checkpoint.json');
+    const cp = JSON.parse(readFileSync(file, 'utf8')) as { parts: { metrics: { limiter: { folded: number[] } } } };
+    cp.parts.metrics.limiter.folded.push(0);
+    writeFileSync(file, JSON.stringify(cp));
+    const second = await start();
+    expect((await scrape(second.port)).sum('llmtail_requests_total')).toBe(0);
+    expect(readdirSync(path.join(dir, 'state')).some((f) => f.startsWith('checkpoint.json.bad-'))).toBe(true);
+  });
+
+  it('an /ingest body counted while the checkpoint cannot be written is acknowledged as not durable', async () => {
+    const { port } = await start({ inputs: [], web: { listen_address: '127.0.0.1:0', enable_ingest: true } });
+    const post = async () => (await fetch(`http://127.0.0.1:${port}/ingest`, { method: 'POST', body: line(1) })).json();
+    expect(await post()).toMatchObject({ accepted: 1, durable: true });
+    rmSync(path.join(dir, 'state'), { recursive: true });
+    expect(await post()).toMatchObject({ accepted: 1, durable: false });
+  });
 });

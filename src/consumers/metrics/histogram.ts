@@ -29,6 +29,8 @@ export class Histogram {
 
   /** `now` (epoch seconds) is only read when an exemplar is recorded; the caller takes it once per event. */
   observe(value: number, exemplarId?: string, now = 0): void {
+    // Parsers never pass these; one NaN would poison the sum (and the checkpoint) for good.
+    if (!Number.isFinite(value)) return;
     // Binary search for the first bound >= value (le is inclusive); bounds.length means +Inf.
     const b = this.bounds;
     let lo = 0;

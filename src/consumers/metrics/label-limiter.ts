@@ -43,6 +43,7 @@ export class LabelLimiter {
   /** Continue from a snapshot of a limiter over the same labels. */
   restore(state: LabelLimiterState): void {
     if (state.names.join() !== this.names.join()) throw new Error(`label set changed: ${state.names.join()} → ${this.names.join()}`);
+    if (state.admitted.length !== this.names.length || state.folded.length !== this.names.length) throw new Error('label cap state has the wrong shape');
     state.admitted.forEach((pairs, i) => {
       const m = this.admitted[i] as Map<string, string>;
       m.clear();

@@ -189,6 +189,8 @@ export class RequestMetrics implements EventConsumer {
     if (state.limiter.names.join() !== this.limiter.names.join()) return 'the capped labels changed';
     const buckets = this.bounds.map((b) => [...b].join());
     if (state.buckets.length !== buckets.length || state.buckets.some((b, i) => b.join() !== buckets[i])) return 'histogram buckets changed';
+    if (state.limiter.admitted.length !== state.limiter.names.length || state.limiter.folded.length !== state.limiter.names.length) return 'the label caps have the wrong shape';
+    if (state.errors.some((e) => e.values.length !== state.labels.length)) return 'an error series has the wrong shape';
     for (const s of state.series) {
       if (s.values.length !== state.labels.length || s.histograms.length !== this.bounds.length) return 'a series has the wrong shape';
       for (const [i, h] of s.histograms.entries()) if (h !== null && h.counts.length !== (this.bounds[i] as Float64Array).length + 1) return 'a histogram has the wrong number of buckets';

@@ -99,3 +99,14 @@ describe('toBounds', () => {
 function allExemplars(h: Histogram) {
   return Array.from({ length: h.counts.length }, (_, i) => h.exemplar(i));
 }
+
+describe('Histogram guards', () => {
+  it('ignores non-finite values, so one cannot poison the sum', () => {
+    const h = new Histogram(Float64Array.from([1, 2]), false);
+    h.observe(Number.NaN);
+    h.observe(Number.POSITIVE_INFINITY);
+    h.observe(1.5);
+    expect(h.count).toBe(1);
+    expect(h.sum).toBe(1.5);
+  });
+});

@@ -15,6 +15,7 @@ import { FileTailer, type TailerCheckpoint } from './sources/file-tailer.js';
 import { HttpIngest } from './sources/http-ingest.js';
 import type { Source } from './sources/source.js';
 import { StreamSource } from './sources/stream-source.js';
+import { loadWebSecurity } from './exposition/web/web-config.js';
 import { CheckpointStore } from './state/checkpoint-store.js';
 import { Checkpointer } from './state/checkpointer.js';
 import { checkpointParts, type CheckpointParts } from './state/parts.js';
@@ -119,6 +120,8 @@ export class Sidecar {
 
   /** Restore the checkpoint, open the inputs and serve HTTP. Resolves with the bound port. */
   async start(): Promise<number> {
+    // Before anything opens: a bad web config file or an unauthenticated public /ingest is exit 2.
+    const security = loadWebSecurity(this.config);
     // First: with gpu.enabled "on" and no nvidia-smi this throws before anything is opened.
     await this.gpu.start();
     const restored = this.restore();
@@ -131,7 +134,15 @@ export class Sidecar {
     this.checkpointer?.checkpoint(true);
     this.anomaly?.start();
     const app = createApp(
-      { listenAddress: this.config.web.listen_address, telemetryPath: this.config.web.telemetry_path, gzip: this.config.web.gzip },
+      {
+        listenAddress: this.config.web.listen_address,
+        telemetryPath: this.config.web.telemetry_path,
+        gzip: this.config.web.gzip,
+        security,
+        healthzWithoutAuth: this.config.web.healthz_without_auth,
+        maxConcurrentScrapes: this.config.web.max_concurrent_scrapes,
+        ingestRatePerSecond: this.config.web.ingest_max_requests_per_second,
+      },
       {
         registry: this.registry,
         sources: () => this.sources,
@@ -141,7 +152,12 @@ export class Sidecar {
         incidents: this.anomaly,
       },
     );
-    const { server, port } = await listen(app, this.config.web.listen_address);
+    const { server, port } = await listen(app, this.config.web.listen_address, {
+      tls: security.tls,
+      headerTimeoutMs: this.config.web.header_timeout_ms,
+      requestTimeoutMs: this.config.web.request_timeout_ms,
+      keepAliveTimeoutMs: this.config.web.keep_alive_timeout_ms,
+    });
     this.server = server;
     return port;
   }

@@ -19,6 +19,7 @@ export const CONFIG_FLAGS: readonly ConfigFlag[] = [
   { flag: 'web.listen-address', key: 'web.listen_address', type: 'string', arg: '[HOST]:PORT' },
   { flag: 'web.telemetry-path', key: 'web.telemetry_path', type: 'string', arg: 'PATH' },
   { flag: 'web.enable-ingest', key: 'web.enable_ingest', type: 'boolean' },
+  { flag: 'web.config.file', key: 'web.config_file', type: 'string', arg: 'FILE' },
   { flag: 'log.level', key: 'log.level', type: 'string', arg: 'LEVEL' },
   { flag: 'log.format', key: 'log.format', type: 'string', arg: 'json|logfmt' },
   { flag: 'labels', key: 'labels.allow', type: 'csv', arg: 'NAME,…' },

@@ -123,7 +123,7 @@ export function resolveConfig(layers: readonly Layer[]): Config {
   throw new ConfigError(result.error.issues.map((issue) => describeIssue(issue, origin)));
 }
 
-function describeIssue(issue: z.core.$ZodIssue, origin: Map<string, string>): string {
+export function describeIssue(issue: z.core.$ZodIssue, origin: Map<string, string>): string {
   const key = issue.path.map(String).join('.') || '(top level)';
   const from = originOf(issue.path.map(String), origin);
   if (issue.code === 'unrecognized_keys') {

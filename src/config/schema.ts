@@ -63,8 +63,23 @@ export const configSchema = z
           .default(10 * 1024 * 1024)
           .describe('Largest /ingest body; larger ones get 413 and nothing from them is counted.'),
         gzip: z.boolean().default(true).describe('Compress responses for clients that accept gzip.'),
+        config_file: z
+          .string()
+          .default('')
+          .describe('Web config file in the format of Prometheus\' exporter-toolkit (`tls_server_config`, `basic_auth_users` with bcrypt hashes); applies to every endpoint. Empty: plain HTTP, no authentication.'),
+        healthz_without_auth: z.boolean().default(false).describe('Answer /healthz without basic auth (for probes that cannot send credentials); TLS still applies.'),
+        ingest_max_requests_per_second: positiveInt(1_000_000).default(100).describe('POST /ingest rate limit (token bucket, bursts up to the same number); past it, 429.'),
+        max_concurrent_scrapes: positiveInt(10_000).default(10).describe('Scrapes served at once; past it, 503 with Retry-After.'),
+        header_timeout_ms: positiveInt(600_000).default(10_000).describe('A client must send its request headers within this time (slow-client protection).'),
+        request_timeout_ms: positiveInt(3_600_000).default(60_000).describe('A client must send its whole request, body included, within this time.'),
+        keep_alive_timeout_ms: positiveInt(3_600_000).default(65_000).describe('How long an idle keep-alive connection stays open.'),
       })
       .strict()
+      .superRefine((w, ctx) => {
+        if (w.header_timeout_ms > w.request_timeout_ms) {
+          ctx.addIssue({ code: 'custom', path: ['header_timeout_ms'], input: w.header_timeout_ms, message: `expected at most web.request_timeout_ms (${w.request_timeout_ms})` });
+        }
+      })
       .prefault({}),
     log: z
       .object({

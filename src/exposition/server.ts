@@ -1,4 +1,6 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerOptions as HttpServerOptions } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
+import type { TLSSocket } from 'node:tls';
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import express, { type NextFunction, type Request, type Response } from 'express';
@@ -6,6 +8,9 @@ import type { Logger } from 'pino';
 import type { HttpIngest } from '../sources/http-ingest.js';
 import type { Source } from '../sources/source.js';
 import { incidentsRouter, type IncidentSource } from './incidents-api.js';
+import { BasicAuth } from './web/basic-auth.js';
+import { concurrencyLimit, rateLimit, TokenBucket } from './web/limits.js';
+import { NO_WEB_SECURITY, type TlsSettings, type WebSecurity } from './web/web-config.js';
 import { MetricsRegistry } from './registry.js';
 
 const gzipAsync = promisify(gzip);
@@ -14,6 +19,11 @@ export interface ServerOptions {
   listenAddress: string;
   telemetryPath: string;
   gzip: boolean;
+  /** TLS and basic-auth users from web.config_file (none by default). */
+  security?: WebSecurity;
+  healthzWithoutAuth?: boolean;
+  maxConcurrentScrapes?: number;
+  ingestRatePerSecond?: number;
 }
 
 export interface ServerDeps {
@@ -36,8 +46,21 @@ export function createApp(options: ServerOptions, deps: ServerDeps): express.Exp
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
+  const security = options.security ?? NO_WEB_SECURITY;
+  if (security.tls !== undefined) app.use(clientCertPolicy(security.tls));
+  // Authentication first: every endpoint (but /healthz by choice) needs it, even to learn a 404 or 405.
+  if (security.users.size > 0) {
+    app.use(new BasicAuth(security.users, { open: new Set(options.healthzWithoutAuth === true ? ['/healthz'] : []) }).middleware);
+  }
+  // Each known path answers only its methods: 405 with Allow for the others (OPTIONS: 204 with Allow).
+  const only = (path: string, allow: string) =>
+    app.all(path, (req, res) => {
+      res.set('Allow', allow);
+      if (req.method === 'OPTIONS') res.status(204).end();
+      else res.status(405).json({ error: 'method_not_allowed', allow });
+    });
 
-  app.get(options.telemetryPath, async (req: Request, res: Response) => {
+  app.get(options.telemetryPath, concurrencyLimit(options.maxConcurrentScrapes ?? 10), async (req: Request, res: Response) => {
     const om = wantsOpenMetrics(req.headers.accept);
     // Synchronous, and the render after it only runs microtasks: no line is counted in between.
     deps.beforeScrape?.();
@@ -52,33 +75,50 @@ export function createApp(options: ServerOptions, deps: ServerDeps): express.Exp
     }
     res.send(body);
   });
+  only(options.telemetryPath, 'GET, HEAD');
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
+  only('/healthz', 'GET, HEAD');
 
   app.get('/readyz', (_req, res) => {
     const inputs = deps.sources().map((s) => s.status());
     const ready = inputs.length > 0 && inputs.every((i) => i.ready);
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready', inputs: inputs.map((i) => ({ kind: i.kind, ready: i.ready })) });
   });
+  only('/readyz', 'GET, HEAD');
 
-  if (deps.ingest !== undefined) app.post('/ingest', deps.ingest.handle);
-  if (deps.incidents !== undefined) app.use('/api/incidents', incidentsRouter(deps.incidents));
+  if (deps.ingest !== undefined) {
+    app.post('/ingest', rateLimit(new TokenBucket(options.ingestRatePerSecond ?? 100)), deps.ingest.handle);
+    only('/ingest', 'POST');
+  }
+  if (deps.incidents !== undefined) {
+    app.use('/api/incidents', incidentsRouter(deps.incidents));
+    only('/api/incidents', 'GET, HEAD');
+    only('/api/incidents/:id', 'GET, HEAD');
+  }
 
   app.get('/', (_req, res) => {
     res.type('html').send(
       `<!doctype html><title>llmtail</title><h1>llmtail</h1><ul><li><a href="${options.telemetryPath}">${options.telemetryPath}</a></li><li><a href="/healthz">/healthz</a></li><li><a href="/readyz">/readyz</a></li>${deps.incidents !== undefined ? '<li><a href="/api/incidents">/api/incidents</a></li>' : ''}</ul>`,
     );
   });
+  only('/', 'GET, HEAD');
 
   app.use((_req, res) => {
     res.status(404).json({ error: 'not_found' });
   });
   // Errors answer with a code, never a stack trace or a path.
-  app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
-    deps.log.error({ err }, 'request failed');
-    if (!res.headersSent) res.status(500).json({ error: 'internal_error' });
+  // Express's own handler is never reached (it would print the stack outside production).
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const status = clientErrorStatus(err);
+    // A malformed URL (/%) is the client's mistake: 400, logged at debug without its details.
+    if (status !== undefined) deps.log.debug({ status }, 'bad request');
+    else deps.log.error({ err: { message: err instanceof Error ? err.message : String(err) } }, 'request failed');
+    if (res.headersSent) req.socket.destroy();
+    else if (status !== undefined) res.status(status).json({ error: 'bad_request' });
+    else res.status(500).json({ error: 'internal_error' });
   });
   return app;
 }
@@ -91,10 +131,62 @@ export function parseListenAddress(address: string): { host: string | undefined;
   return { host: host === '' ? undefined : host, port: Number(address.slice(i + 1)) };
 }
 
-export async function listen(app: express.Express, listenAddress: string): Promise<{ server: Server; port: number }> {
+/** A 4xx an error carries (body-parser and router errors set `status`); undefined for our own bugs. */
+function clientErrorStatus(err: unknown): number | undefined {
+  const status = typeof err === 'object' && err !== null && 'status' in err ? Number(err.status) : NaN;
+  return status >= 400 && status < 500 ? status : undefined;
+}
+
+/**
+ * Client-certificate policies Node's TLS cannot express alone (it either verifies or not): a
+ * certificate that must be present, or verified when given. RequireAndVerifyClientCert is
+ * enforced in the handshake itself.
+ */
+function clientCertPolicy(tls: TlsSettings) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    const socket = req.socket as TLSSocket;
+    const present = Object.keys(socket.getPeerCertificate?.() ?? {}).length > 0;
+    const refused =
+      (tls.clientAuth === 'RequireAnyClientCert' && !present) || (tls.clientAuth === 'VerifyClientCertIfGiven' && present && !socket.authorized);
+    if (refused) res.status(403).json({ error: 'client_certificate_required' });
+    else next();
+  };
+}
+
+export interface ListenOptions {
+  tls?: TlsSettings;
+  headerTimeoutMs?: number;
+  requestTimeoutMs?: number;
+  keepAliveTimeoutMs?: number;
+}
+
+export async function listen(app: express.Express, listenAddress: string, options: ListenOptions = {}): Promise<{ server: Server; port: number }> {
   const { host, port } = parseListenAddress(listenAddress);
-  const server = createServer(app);
-  server.keepAliveTimeout = 65_000;
+  const headersTimeout = options.headerTimeoutMs ?? 10_000;
+  // Slow clients (slowloris): headers and whole requests have deadlines, checked often enough to matter.
+  const http: HttpServerOptions = {
+    headersTimeout,
+    requestTimeout: options.requestTimeoutMs ?? 60_000,
+    keepAliveTimeout: options.keepAliveTimeoutMs ?? 65_000,
+    connectionsCheckingInterval: Math.min(1000, Math.max(50, Math.floor(headersTimeout / 4))),
+  };
+  const tls = options.tls;
+  const server: Server =
+    tls === undefined
+      ? createServer(http, app)
+      : createTlsServer(
+          {
+            ...http,
+            cert: tls.cert,
+            key: tls.key,
+            ca: tls.ca,
+            minVersion: tls.minVersion,
+            maxVersion: tls.maxVersion,
+            requestCert: tls.clientAuth !== 'NoClientCert',
+            rejectUnauthorized: tls.clientAuth === 'RequireAndVerifyClientCert',
+          },
+          app,
+        );
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {

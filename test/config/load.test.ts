@@ -48,7 +48,16 @@ describe('defaults', () => {
     expect(c.preset).toBe('auto');
     expect(c.default_model).toBe('unknown');
     expect(c.from_beginning).toBe(false);
-    expect(c.web).toEqual({ listen_address: ':9838', telemetry_path: '/metrics', enable_ingest: false, ingest_max_body_bytes: 10 * 1024 * 1024, gzip: true });
+    expect(c.web).toEqual({ listen_address: ':9838', telemetry_path: '/metrics', enable_ingest: false, ingest_max_body_bytes: 10 * 1024 * 1024,
+      gzip: true,
+      config_file: '',
+      healthz_without_auth: false,
+      ingest_max_requests_per_second: 100,
+      max_concurrent_scrapes: 10,
+      header_timeout_ms: 10_000,
+      request_timeout_ms: 60_000,
+      keep_alive_timeout_ms: 65_000,
+    });
     expect(c.labels).toEqual({ allow: ['model', 'status'], max_values: 100, max_value_length: 128 });
     expect(c.lines.max_bytes).toBe(1024 * 1024);
     expect(c.limits).toEqual({ max_duration_seconds: 86_400, max_tokens: 10_000_000, max_gpu_memory_bytes: 2 ** 44 });
@@ -363,5 +372,11 @@ describe('custom mapping', () => {
     expect(e.message).toContain('mapping.fields');
     expect(e.message).toContain('latency');
     expect(e.message).toContain(`config file ${path}`);
+  });
+});
+
+describe('web timeouts', () => {
+  it('refuses a header timeout longer than the request timeout', () => {
+    expect(() => resolveConfig([{ values: { web: { header_timeout_ms: 5000, request_timeout_ms: 1000 } }, origin: new Map() }])).toThrow(/web\.header_timeout_ms = 5000.*expected at most web\.request_timeout_ms/);
   });
 });

@@ -1,5 +1,6 @@
 import { stringify } from 'yaml';
 import { redactSecrets } from '../../summarizer/secrets.js';
+import { loadWebSecurity } from '../../exposition/web/web-config.js';
 import { helpText, parseCommand } from '../args.js';
 import type { Command } from './command.js';
 
@@ -11,6 +12,8 @@ export const checkConfigCommand: Command = {
       process.stdout.write(helpText('llmtail check-config [FLAGS]', checkConfigCommand.summary, []));
       return 0;
     }
+    // Validates the web config file too; only its path is printed, never its hashes.
+    loadWebSecurity(cmd.config);
     process.stdout.write(`# llmtail effective configuration (valid)\n${stringify(redactSecrets(cmd.config))}`);
     return 0;
   },

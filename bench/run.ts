@@ -165,7 +165,7 @@ async function main(): Promise<void> {
       replayed = r;
       process.stdout.write(`  round ${round + 1}: baseline ${b.seconds.toFixed(2)} s, replay ${r.seconds.toFixed(2)} s, replay without anomaly signals ${c.seconds.toFixed(2)} s\n`);
     }
-    const requests = [...(replayed as NonNullable<typeof replayed>).sidecar.requestMetrics.series.values()].reduce((a, s) => a + s.requests, 0);
+    const requests = (replayed as NonNullable<typeof replayed>).sidecar.requestMetrics.series.reduce((a, s) => a + s.requests, 0);
     const baseLps = LINES / best.base;
     const replayLps = LINES / best.replay;
     const coreLps = LINES / best.core;

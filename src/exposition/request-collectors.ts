@@ -13,7 +13,7 @@ export function requestCollectors(metrics: RequestMetrics): Collector[] {
       name: 'llmtail_requests_total',
       help: 'Inference requests logged, by outcome.',
       type: 'counter',
-      collect: () => [...metrics.series.values()].map((s) => ({ value: s.requests, labels: s.labels })),
+      collect: () => metrics.series.map((s) => ({ value: s.requests, labels: s.labels })),
     },
     {
       name: 'llmtail_request_errors_total',
@@ -33,7 +33,7 @@ export function requestCollectors(metrics: RequestMetrics): Collector[] {
       type: 'histogram',
       collect: () => {
         const out: Sample[] = [];
-        for (const s of metrics.series.values()) {
+        for (const s of metrics.series) {
           const h = s.histograms[index];
           if (h !== undefined) pushHistogram(out, def.name, h, s.labels, bucketLabels(h));
         }
@@ -47,7 +47,7 @@ export function requestCollectors(metrics: RequestMetrics): Collector[] {
         type: 'counter',
         collect: () => {
           const out: Sample[] = [];
-          for (const s of metrics.series.values()) {
+          for (const s of metrics.series) {
             const h = s.histograms[index];
             if (h !== undefined) out.push({ value: h.sum, labels: s.labels });
           }

@@ -16,7 +16,7 @@ const COMPLETION = index('completion_tokens');
  */
 export function formatSummary(metrics: RequestMetrics, stats: LineStats): string {
   const header = [...metrics.labelNames, 'requests', 'e2e p50', 'e2e p95', 'e2e p99', 'ttft p95', 'prompt tok', 'completion tok'];
-  const rows = [...metrics.series.values()]
+  const rows = [...metrics.series]
     .sort((a, b) => b.requests - a.requests)
     .map((s) => [
       ...metrics.labelNames.map((l) => s.labels[l] ?? ''),

@@ -7,50 +7,37 @@ import type { Source, SourceStatus } from './source.js';
  * without newline is complete, so it is counted.
  */
 export class StreamSource implements Source {
-  readonly kind: string;
+  readonly kind = 'stdin';
   private ended = false;
   private open = false;
   readonly done: Promise<void>;
   private resolveDone!: () => void;
-  private stream: Readable | undefined;
 
   constructor(
-    private readonly makeStream: () => Readable,
+    private readonly stream: Readable,
     private readonly pipeline: Pipeline,
-    kind = 'stdin',
   ) {
-    this.kind = kind;
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
   }
 
   static stdin(pipeline: Pipeline): StreamSource {
-    return new StreamSource(() => process.stdin, pipeline, 'stdin');
+    return new StreamSource(process.stdin, pipeline);
   }
 
   async start(): Promise<void> {
-    const stream = this.makeStream();
-    this.stream = stream;
     const splitter = this.pipeline.splitter();
     this.open = true;
-    await new Promise<void>((resolve, reject) => {
-      stream.once('open', () => resolve());
-      stream.once('error', reject);
-      // stdin has no 'open' event; it is readable at once.
-      if (stream === process.stdin) resolve();
-    });
-    stream.on('data', (chunk: Buffer) => {
-      splitter.push(chunk);
-    });
-    stream.on('end', () => {
+    this.stream.on('data', (chunk: Buffer) => splitter.push(chunk));
+    this.stream.on('end', () => {
       splitter.flush();
       this.finish();
     });
-    stream.on('error', () => this.finish());
+    this.stream.on('error', () => this.finish());
   }
 
   /** Stop reading; an open stdin pipe must not keep the process alive after shutdown. */
   async stop(): Promise<void> {
-    this.stream?.destroy();
+    this.stream.destroy();
     this.finish();
   }
 

@@ -44,7 +44,6 @@ export interface RequestMetricsState {
   limiter: LabelLimiterState;
 }
 
-const KEY_SEP = '\u0001';
 type LabelSource = (e: InferenceEvent) => string | undefined;
 type Trie = Map<string, Trie | RequestSeries>;
 /** The extra label on the error counter, capped like the allowlisted ones. */
@@ -56,7 +55,8 @@ const ERROR_TYPE_LABEL = 'error_type';
  * these structures at scrape time.
  */
 export class RequestMetrics implements EventConsumer {
-  readonly series = new Map<string, RequestSeries>();
+  /** Every series, in creation order (lookups go through the trie). */
+  readonly series: RequestSeries[] = [];
   readonly errors: ErrorSeries[] = [];
   private readonly errorsBySeries = new Map<RequestSeries, Map<string, ErrorSeries>>();
   private readonly trie: Trie = new Map();
@@ -158,7 +158,7 @@ export class RequestMetrics implements EventConsumer {
 
   private newSeries(values: readonly string[]): RequestSeries {
     const series = new RequestSeries(this.labelObject(values));
-    this.series.set(values.join(KEY_SEP), series);
+    this.series.push(series);
     return series;
   }
 
@@ -171,7 +171,7 @@ export class RequestMetrics implements EventConsumer {
     return {
       labels: [...names],
       buckets: this.bounds.map((b) => [...b]),
-      series: [...this.series.values()].map((s) => ({
+      series: this.series.map((s) => ({
         values: names.map((n) => s.labels[n] as string),
         requests: s.requests,
         histograms: s.histograms.map((h) => h?.snapshot() ?? null),

@@ -59,6 +59,7 @@ export class FileTailer implements Source {
   private timer: NodeJS.Timeout | undefined;
   private scanning: Promise<void> | undefined;
   private rescan = false;
+  private relist = false;
   private stopped = false;
   private started = false;
   /** Shared by all files: they are read one at a time. */
@@ -94,7 +95,7 @@ export class FileTailer implements Source {
     }
     this.started = true;
     for (const p of this.patterns) this.watchDir(p.baseDir);
-    this.timer = setInterval(() => this.requestScan(), this.options.pollIntervalMs);
+    this.timer = setInterval(() => this.requestScan(true), this.options.pollIntervalMs);
     this.timer.unref();
     this.requestScan();
   }
@@ -148,7 +149,8 @@ export class FileTailer implements Source {
   private watchDir(dir: string): void {
     if (this.watchers.has(dir) || this.stopped) return;
     try {
-      const w = watch(dir, { persistent: false }, () => this.requestScan());
+      // 'change' is a write to a file we may follow; 'rename' is a file appearing, moving or going.
+      const w = watch(dir, { persistent: false }, (event) => this.requestScan(event !== 'change'));
       w.on('error', () => {
         // The directory went away: forget the watch so a later scan can set it up again.
         w.close();
@@ -160,8 +162,13 @@ export class FileTailer implements Source {
     }
   }
 
-  private requestScan(): void {
+  /**
+   * `relist`: list the globs again (a file may have appeared or gone). A write needs only the
+   * followed files looked at, which spares a directory listing per write on a busy log.
+   */
+  private requestScan(relist = true): void {
     if (this.stopped) return;
+    if (relist) this.relist = true;
     if (this.scanning !== undefined) {
       this.rescan = true;
       return;
@@ -172,8 +179,10 @@ export class FileTailer implements Source {
   private async scanLoop(): Promise<void> {
     do {
       this.rescan = false;
+      const relist = this.relist;
+      this.relist = false;
       try {
-        await this.scan();
+        await this.scan(relist);
       } catch (err) {
         this.log.warn({ err }, 'file scan failed');
       }
@@ -181,14 +190,18 @@ export class FileTailer implements Source {
     } while (this.rescan && !this.stopped);
   }
 
-  private async scan(): Promise<void> {
-    for (const p of this.patterns) this.watchDir(p.baseDir);
-    const matched = new Set<string>();
-    for (const p of this.patterns) for (const file of await p.resolve()) matched.add(file);
-    for (const file of matched) if (!this.active.has(file)) await this.discover(file, 'start');
+  private async scan(relist: boolean): Promise<void> {
+    let matched: Set<string> | undefined;
+    if (relist) {
+      for (const p of this.patterns) this.watchDir(p.baseDir);
+      matched = new Set<string>();
+      for (const p of this.patterns) for (const file of await p.resolve()) matched.add(file);
+      for (const file of matched) if (!this.active.has(file)) await this.discover(file, 'start');
+    }
     for (const file of [...this.active.values()]) {
       if (this.stopped) return;
-      await this.follow(file, matched.has(file.path));
+      // Without a fresh listing a followed path counts as still matched; its stat tells the rest.
+      await this.follow(file, matched?.has(file.path) ?? true);
     }
     for (const file of [...this.draining]) {
       if (this.stopped) return;

@@ -18,6 +18,9 @@ import { replayFile } from '../src/sources/file-replay.js';
 import { formatGpuBench, gpuBench } from './gpu.js';
 import { idleCpu, writeToMetricsLatency } from './tailing.js';
 import { readAhead, readBuffers } from '../src/sources/read-ahead.js';
+import { formatHtml } from '../src/report/format/html.js';
+import { formatTable } from '../src/report/format/table.js';
+import { DEFAULT_EXACT_VALUE_LIMIT, runReport } from '../src/report/run-report.js';
 
 const LINES = Number(process.env.BENCH_LINES ?? 1_000_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -84,6 +87,22 @@ async function replay(file: string, core = false): Promise<{ lines: number; seco
   await replayFile(file, sidecar.pipeline);
   const seconds = (performance.now() - t0) / 1000;
   return { lines: sidecar.pipeline.stats.total(), seconds, sidecar };
+}
+
+/**
+ * `llmtail report` over the file: the same reader and pipeline into the report aggregate (exact
+ * percentiles: every value kept), then the report built (sorts, templates) and rendered as a table
+ * and as HTML. `renderSeconds` is the rendering alone.
+ */
+async function report(file: string): Promise<{ lines: number; seconds: number; renderSeconds: number; requests: number; exact: boolean }> {
+  const config = configSchema.parse({});
+  const t0 = performance.now();
+  const r = await runReport({ inputs: [file], config, exactValueLimit: DEFAULT_EXACT_VALUE_LIMIT, progress: 'never', progressStream: process.stderr, generator: 'bench' });
+  const built = performance.now();
+  formatTable(r, { byModel: true });
+  formatHtml(r, { byModel: true });
+  const seconds = (performance.now() - t0) / 1000;
+  return { lines: r.lines.total, seconds, renderSeconds: seconds - (built - t0) / 1000, requests: r.overall.requests, exact: r.percentiles.exact };
 }
 
 /**
@@ -154,21 +173,25 @@ async function main(): Promise<void> {
     const bytes = statSync(file).size;
 
     // Interleave the two so drift in machine load hits both; keep each one's best round.
-    let best = { base: Infinity, replay: Infinity, core: Infinity };
+    let best = { base: Infinity, replay: Infinity, core: Infinity, report: Infinity };
     let replayed: Awaited<ReturnType<typeof replay>> | undefined;
     for (let round = 0; round < ROUNDS; round++) {
       const b = await baseline(file);
       const r = await replay(file);
       const c = await replay(file, true);
-      if (b.lines !== LINES || r.lines !== LINES) throw new Error(`line count mismatch: baseline ${b.lines}, replay ${r.lines}, written ${LINES}`);
-      best = { base: Math.min(best.base, b.seconds), replay: Math.min(best.replay, r.seconds), core: Math.min(best.core, c.seconds) };
+      const rep = await report(file);
+      if (b.lines !== LINES || r.lines !== LINES || rep.lines !== LINES) throw new Error(`line count mismatch: baseline ${b.lines}, replay ${r.lines}, report ${rep.lines}, written ${LINES}`);
+      best = { base: Math.min(best.base, b.seconds), replay: Math.min(best.replay, r.seconds), core: Math.min(best.core, c.seconds), report: Math.min(best.report, rep.seconds) };
       replayed = r;
-      process.stdout.write(`  round ${round + 1}: baseline ${b.seconds.toFixed(2)} s, replay ${r.seconds.toFixed(2)} s, replay without anomaly signals ${c.seconds.toFixed(2)} s\n`);
+      process.stdout.write(
+        `  round ${round + 1}: baseline ${b.seconds.toFixed(2)} s, replay ${r.seconds.toFixed(2)} s, replay without anomaly signals ${c.seconds.toFixed(2)} s, report ${rep.seconds.toFixed(2)} s (rendering ${rep.renderSeconds.toFixed(3)} s)\n`,
+      );
     }
     const requests = (replayed as NonNullable<typeof replayed>).sidecar.requestMetrics.series.reduce((a, s) => a + s.requests, 0);
     const baseLps = LINES / best.base;
     const replayLps = LINES / best.replay;
     const coreLps = LINES / best.core;
+    const reportLps = LINES / best.report;
     const render = await renderAtSeries(10_000);
     const memory = replayMemory(file);
     process.stdout.write('measuring write → /metrics latency (1,000 lines at 100 lines/s)…\n');
@@ -187,6 +210,8 @@ async function main(): Promise<void> {
       replay_to_baseline_ratio: Number((replayLps / baseLps).toFixed(3)),
       replay_core_lines_per_second: Math.round(coreLps),
       replay_core_to_baseline_ratio: Number((coreLps / baseLps).toFixed(3)),
+      report_lines_per_second: Math.round(reportLps),
+      report_to_baseline_ratio: Number((reportLps / baseLps).toFixed(3)),
       render_series: render.series,
       render_ms: Number(render.ms.toFixed(2)),
       render_openmetrics_ms: Number(render.openMetricsMs.toFixed(2)),
@@ -208,6 +233,7 @@ async function main(): Promise<void> {
         `replay (full pipeline):     ${fmt(replayLps)} lines/s`,
         `ratio replay / baseline:    ${results.replay_to_baseline_ratio}   (target >= 0.75)`,
         `  without anomaly signals:  ${fmt(coreLps)} lines/s, ratio ${results.replay_core_to_baseline_ratio} (request metrics alone)`,
+        `report (read, exact percentiles, table + html): ${fmt(reportLps)} lines/s, ratio ${results.report_to_baseline_ratio} to the baseline`,
         `/metrics render at ${fmt(render.series)} series: ${results.render_ms} ms text, ${results.render_openmetrics_ms} ms OpenMetrics   (target <= 20 ms)`,
         `write() → visible in /metrics: p50 ${latency.p50.toFixed(1)} ms, p99 ${latency.p99.toFixed(1)} ms, max ${latency.max.toFixed(1)} ms   (target p99 <= 50 ms)`,
         `  … with --state-dir:         p50 ${latencyCheckpointed.p50.toFixed(1)} ms, p99 ${latencyCheckpointed.p99.toFixed(1)} ms (each scrape writes a checkpoint first)`,

@@ -88,6 +88,8 @@ function flagValue(f: ConfigFlag, raw: string | string[] | boolean | undefined):
         .split(',')
         .map((s) => s.trim())
         .filter((s) => s !== '');
+    case 'boolean':
+      return f.negate === true ? raw !== true : raw;
     default:
       return raw;
   }
@@ -101,7 +103,7 @@ export function helpText(usage: string, summary: string, commandFlags: readonly 
     rows.push(['--config FILE', 'YAML configuration file (env LLMTAIL_CONFIG). Precedence: flags > environment > file.']);
     for (const f of CONFIG_FLAGS) {
       const k = keys.get(f.key);
-      const def = k?.default === undefined ? '' : ` (default ${JSON.stringify(k.default)})`;
+      const def = k?.default === undefined || f.negate === true ? '' : ` (default ${JSON.stringify(k.default)})`;
       rows.push([`--${f.flag}${f.arg ? ` ${f.arg}` : ''}`, `${k?.description ?? ''}${def} [${k?.env ?? ''}]`]);
     }
   }

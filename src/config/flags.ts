@@ -8,6 +8,8 @@ export interface ConfigFlag {
   key: string;
   type: 'string' | 'boolean' | 'list' | 'csv' | 'int';
   arg?: string;
+  /** A boolean flag that sets its key to false (`--web.disable-ui` → ui.enabled: false). */
+  negate?: true;
 }
 
 export const CONFIG_FLAGS: readonly ConfigFlag[] = [
@@ -20,6 +22,7 @@ export const CONFIG_FLAGS: readonly ConfigFlag[] = [
   { flag: 'web.telemetry-path', key: 'web.telemetry_path', type: 'string', arg: 'PATH' },
   { flag: 'web.enable-ingest', key: 'web.enable_ingest', type: 'boolean' },
   { flag: 'web.config.file', key: 'web.config_file', type: 'string', arg: 'FILE' },
+  { flag: 'web.disable-ui', key: 'ui.enabled', type: 'boolean', negate: true },
   { flag: 'log.level', key: 'log.level', type: 'string', arg: 'LEVEL' },
   { flag: 'log.format', key: 'log.format', type: 'string', arg: 'json|logfmt' },
   { flag: 'labels', key: 'labels.allow', type: 'csv', arg: 'NAME,…' },

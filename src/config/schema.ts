@@ -81,6 +81,24 @@ export const configSchema = z
         }
       })
       .prefault({}),
+    ui: z
+      .object({
+        enabled: z
+          .boolean()
+          .default(true)
+          .describe('Serve the live status page at / and its data at /api/series (`--web.disable-ui` turns both off, and the sampling with them; / then lists the endpoints).'),
+        resolution_seconds: z.number().int().min(1).max(60).default(5).describe('The live page samples the metrics every this many seconds (one chart point each).'),
+        window_seconds: z
+          .number()
+          .int()
+          .min(60)
+          .max(3600)
+          .default(1800)
+          .describe('History the live page keeps in memory and shows, in seconds (1 to 60 minutes).'),
+      })
+      .strict()
+      .refine((u) => u.window_seconds >= 2 * u.resolution_seconds, { message: 'expected ui.window_seconds to be at least twice ui.resolution_seconds', path: ['window_seconds'] })
+      .prefault({}),
     log: z
       .object({
         level: z.enum(['debug', 'info', 'warn', 'error']).default('info').describe('Minimum level of the sidecar\'s own log lines.'),

@@ -1,3 +1,4 @@
+import { parseListenAddress } from './listen-address.js';
 import { createServer, type Server, type ServerOptions as HttpServerOptions } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import type { TLSSocket } from 'node:tls';
@@ -8,6 +9,9 @@ import type { Logger } from 'pino';
 import type { HttpIngest } from '../sources/http-ingest.js';
 import type { Source } from '../sources/source.js';
 import { incidentsRouter, type IncidentSource } from './incidents-api.js';
+import type { LiveAssets } from './live/assets.js';
+import { liveRouter } from './live/live-router.js';
+import type { LiveRecorder } from './live/recorder.js';
 import { BasicAuth } from './web/basic-auth.js';
 import { concurrencyLimit, rateLimit, TokenBucket } from './web/limits.js';
 import { NO_WEB_SECURITY, type TlsSettings, type WebSecurity } from './web/web-config.js';
@@ -35,6 +39,8 @@ export interface ServerDeps {
   beforeScrape?: () => void;
   /** Error bursts for /api/incidents (absent when anomaly signals are off). */
   incidents?: IncidentSource;
+  /** The live page at / and /api/series (absent when ui.enabled is false: / lists the endpoints). */
+  live?: { recorder: LiveRecorder; assets: LiveAssets };
 }
 
 /** Does the client prefer OpenMetrics? (Prometheus asks for it first when it wants exemplars.) */
@@ -99,6 +105,12 @@ export function createApp(options: ServerOptions, deps: ServerDeps): express.Exp
     only('/api/incidents/:id', 'GET, HEAD');
   }
 
+  if (deps.live !== undefined) {
+    app.use(liveRouter(deps.live.recorder, deps.live.assets, { gzip: options.gzip, telemetryPath: options.telemetryPath }));
+    only('/api/series', 'GET, HEAD');
+    only('/ui/:name', 'GET, HEAD');
+  }
+
   app.get('/', (_req, res) => {
     res.type('html').send(
       `<!doctype html><title>llmtail</title><h1>llmtail</h1><ul><li><a href="${options.telemetryPath}">${options.telemetryPath}</a></li><li><a href="/healthz">/healthz</a></li><li><a href="/readyz">/readyz</a></li>${deps.incidents !== undefined ? '<li><a href="/api/incidents">/api/incidents</a></li>' : ''}</ul>`,
@@ -123,13 +135,6 @@ export function createApp(options: ServerOptions, deps: ServerDeps): express.Exp
   return app;
 }
 
-/** Parse "[host]:port" (":9838" means every interface). */
-export function parseListenAddress(address: string): { host: string | undefined; port: number } {
-  const i = address.lastIndexOf(':');
-  let host = address.slice(0, i);
-  if (host.startsWith('[') && host.endsWith(']')) host = host.slice(1, -1);
-  return { host: host === '' ? undefined : host, port: Number(address.slice(i + 1)) };
-}
 
 /** A 4xx an error carries (body-parser and router errors set `status`); undefined for our own bugs. */
 function clientErrorStatus(err: unknown): number | undefined {

@@ -1,3 +1,4 @@
+import { COMMANDS } from './index.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -16,7 +17,7 @@ const FLAGS: CommandFlag[] = [
 ];
 
 export const demoCommand: Command = {
-  summary: 'Run the sidecar on built-in simulated Qwen inference traffic and print the URLs to open.',
+  summary: COMMANDS['demo'].summary,
   async run(argv, env) {
     const cmd = parseCommand(argv, FLAGS, env);
     if (cmd.help) {
@@ -45,6 +46,7 @@ export const demoCommand: Command = {
         process.stdout.write(
           `llmtail demo: simulating ${rate} requests/s (${shape} log shape, an error burst about every ${burstEvery} s)\n` +
             `  log file:  ${logPath}\n` +
+            (config.ui.enabled ? `  live page: ${base}/\n` : '') +
             `  metrics:   ${base}${config.web.telemetry_path}\n` +
             `  health:    ${base}/healthz  ${base}/readyz\n` +
             (config.anomaly.enabled ? `  incidents: ${base}/api/incidents   (error bursts with their templates; the first within about ${burstEvery} s)\n` : '') +

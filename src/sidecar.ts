@@ -4,11 +4,14 @@ import { GpuCollector } from './collectors/gpu/collector.js';
 import type { Config } from './config/schema.js';
 import { AnomalySignals } from './consumers/anomaly/signals.js';
 import type { EventConsumer } from './consumers/consumer.js';
+import { decoderOptions } from './events/decoder-options.js';
 import { RequestMetrics, type RequestMetricsOptions } from './consumers/metrics/request-metrics.js';
 import { MetricsRegistry } from './exposition/registry.js';
 import { requestCollectors } from './exposition/request-collectors.js';
 import { selfCollectors, tailerCollectors } from './exposition/self-collectors.js';
 import { createApp, listen } from './exposition/server.js';
+import { tryLoadLiveAssets } from './exposition/live/assets.js';
+import { LiveRecorder } from './exposition/live/recorder.js';
 import { RateLimitedLog } from './log/logger.js';
 import { Pipeline } from './pipeline/pipeline.js';
 import { FileTailer, type TailerCheckpoint } from './sources/file-tailer.js';
@@ -36,6 +39,8 @@ export class Sidecar {
   readonly gpu: GpuCollector;
   /** Response-quality checks, error bursts and templates, the summarizer and alerts (issue 6). */
   readonly anomaly: AnomalySignals | undefined;
+  /** Recent history for the live page (ui.enabled), sampled from the aggregates above. */
+  readonly live: LiveRecorder | undefined;
   private readonly store: CheckpointStore | undefined;
   private server: Server | undefined;
 
@@ -47,16 +52,7 @@ export class Sidecar {
     this.requestMetrics = new RequestMetrics(requestMetricsOptions(config));
     this.anomaly = config.anomaly.enabled ? new AnomalySignals(config, log) : undefined;
     this.pipeline = new Pipeline(
-      {
-        preset: config.preset,
-        mapping: config.mapping,
-        defaultModel: config.default_model,
-        limits: {
-          maxDurationSeconds: config.limits.max_duration_seconds,
-          maxTokens: config.limits.max_tokens,
-          maxBytes: config.limits.max_gpu_memory_bytes,
-        },
-      },
+      decoderOptions(config),
       [this.requestMetrics, ...(this.anomaly !== undefined ? [this.anomaly.consumer] : []), ...(options.consumers ?? [])],
       config.lines.max_bytes,
     );
@@ -116,6 +112,19 @@ export class Sidecar {
       log,
     });
     for (const c of this.gpu.collectors()) this.registry.add(c);
+
+    if (config.ui.enabled) {
+      this.live = new LiveRecorder(
+        {
+          requests: this.requestMetrics,
+          lines: this.pipeline.stats,
+          files: this.tailer,
+          gpu: this.gpu.active ? this.gpu.state : undefined,
+          sources: () => this.sources,
+        },
+        { resolutionSeconds: config.ui.resolution_seconds, windowSeconds: config.ui.window_seconds },
+      );
+    }
   }
 
   /** Restore the checkpoint, open the inputs and serve HTTP. Resolves with the bound port. */
@@ -133,6 +142,8 @@ export class Sidecar {
     this.checkpointer?.start();
     this.checkpointer?.checkpoint(true);
     this.anomaly?.start();
+    const liveAssets = this.live === undefined ? undefined : tryLoadLiveAssets(this.log);
+    if (liveAssets !== undefined) this.live?.start();
     const app = createApp(
       {
         listenAddress: this.config.web.listen_address,
@@ -150,6 +161,7 @@ export class Sidecar {
         log: this.log,
         beforeScrape: () => this.checkpointer?.checkpoint(),
         incidents: this.anomaly,
+        live: this.live !== undefined && liveAssets !== undefined ? { recorder: this.live, assets: liveAssets } : undefined,
       },
     );
     const { server, port } = await listen(app, this.config.web.listen_address, {
@@ -169,6 +181,7 @@ export class Sidecar {
     // Aborts a summary call in flight: shutdown never waits on the model endpoint.
     await this.anomaly?.stop();
     this.checkpointer?.stop();
+    this.live?.stop();
     const server = this.server;
     if (server === undefined) return;
     await new Promise<void>((resolve) => {

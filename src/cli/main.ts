@@ -1,21 +1,8 @@
 #!/usr/bin/env node
 import { ConfigError, UsageError } from './args.js';
-import { checkConfigCommand } from './commands/check-config.js';
-import { demoCommand } from './commands/demo.js';
-import { replayCommand } from './commands/replay.js';
-import { runCommand } from './commands/run.js';
-import { simulateCommand } from './commands/simulate.js';
-import type { Command } from './commands/command.js';
+import { COMMANDS, type CommandEntry } from './commands/index.js';
 import { StateDirError } from '../state/checkpoint-store.js';
 import { VERSION } from '../version.js';
-
-const COMMANDS: Record<string, Command> = {
-  run: runCommand,
-  demo: demoCommand,
-  replay: replayCommand,
-  'check-config': checkConfigCommand,
-  simulate: simulateCommand,
-};
 
 function usage(): string {
   const width = Math.max(...Object.keys(COMMANDS).map((c) => c.length)) + 2;
@@ -43,11 +30,12 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const named = first !== undefined && !first.startsWith('-');
-  const command = named ? COMMANDS[first] : runCommand;
-  if (command === undefined) {
+  const entry: CommandEntry | undefined = named ? (COMMANDS as Record<string, CommandEntry>)[first] : COMMANDS.run;
+  if (entry === undefined) {
     process.stderr.write(`llmtail: unknown command "${first}"\n\n${usage()}`);
     return 2;
   }
+  const command = await entry.load();
   return command.run(named ? rest : argv, process.env);
 }
 

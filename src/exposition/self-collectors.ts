@@ -92,6 +92,12 @@ export function tailerCollectors(tailer: FileTailer): Collector[] {
       collect: () => single(tailer.drainingCount),
     },
     {
+      name: 'llmtail_files_unreadable',
+      help: 'Input files or directories that exist but cannot be read (permission denied), as of the last look; their lines are counted once they can be read.',
+      type: 'gauge',
+      collect: () => single(tailer.unreadableCount),
+    },
+    {
       name: 'llmtail_file_lag_bytes',
       help: 'Bytes known to be in a followed file but not yet counted (size at the last look minus the read offset), by path.',
       type: 'gauge',

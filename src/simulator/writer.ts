@@ -1,11 +1,12 @@
-import { open, type FileHandle } from 'node:fs/promises';
+import { open, rename, type FileHandle } from 'node:fs/promises';
 import { isMalformed, LineSource, type LineSourceOptions } from './generate.js';
 import { deriveSeed, Rng } from './random.js';
 
 /**
  * Real-time traffic into a log file, for `llmtail demo`: every tick, the requests that arrived
  * since the last one (Poisson) are appended as whole lines in a single write, so a tailer never
- * sees a line the simulator has not finished.
+ * sees a line the simulator has not finished. It can rotate the file the way logrotate's default
+ * does (rename to `PATH.1`, create a new `PATH`), for `llmtail simulate --follow --rotate-every`.
  */
 
 export interface SimulatorOptions extends LineSourceOptions {
@@ -19,6 +20,8 @@ export interface SimulatorOptions extends LineSourceOptions {
   tickMs?: number;
   /** Told about failed writes; the simulator keeps going. */
   onError?: (err: Error) => void;
+  /** Rotate (rename to `PATH.1`, replacing it, and create a new `PATH`) this often. Default: never. */
+  rotateEveryMs?: number;
 }
 
 export interface SimulatorStats {
@@ -28,6 +31,7 @@ export interface SimulatorStats {
   malformedWritten: number;
   bytesWritten: number;
   writeErrors: number;
+  rotations: number;
   /** Whether an error burst is under way now. */
   bursting: boolean;
 }
@@ -39,6 +43,8 @@ export interface SimulatorHandle {
   /** Start a burst of failures now, lasting `durationMs`. */
   forceBurst(durationMs: number): void;
   setRate(ratePerSecond: number): void;
+  /** Rename the file to `PATH.1` and go on in a new `PATH`, between two whole batches. */
+  rotate(): Promise<void>;
 }
 
 /** A stall longer than this (a suspended laptop) does not turn into one huge batch. */
@@ -49,7 +55,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   const arrivals = new Rng(deriveSeed(options.seed ?? 1, 4));
   const tickMs = options.tickMs ?? 100;
   let rate = options.ratePerSecond;
-  const handle: FileHandle = await open(options.path, 'a');
+  let handle: FileHandle = await open(options.path, 'a');
   const stats: Omit<SimulatorStats, 'bursting'> = {
     linesWritten: 0,
     requestsWritten: 0,
@@ -57,14 +63,16 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     malformedWritten: 0,
     bytesWritten: 0,
     writeErrors: 0,
+    rotations: 0,
   };
   let last = Date.now();
   let inFlight: Promise<void> | undefined;
   let stopping: Promise<void> | undefined;
+  let rotating: Promise<void> | undefined;
 
   const tick = (): void => {
-    // A slow disk: let the time pile up and cover it in the next batch.
-    if (inFlight !== undefined || stopping !== undefined) return;
+    // A slow disk or a rotation: let the time pile up and cover it in the next batch.
+    if (inFlight !== undefined || stopping !== undefined || rotating !== undefined) return;
     const now = Date.now();
     const elapsed = Math.min(now - last, MAX_CATCH_UP_MS);
     last = now;
@@ -101,14 +109,38 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       });
   };
 
+  const rotate = (): Promise<void> => {
+    // Between batches only, so every line lands whole in exactly one of the two files.
+    rotating ??= (async () => {
+      await inFlight;
+      if (stopping !== undefined) return;
+      await rename(options.path, `${options.path}.1`);
+      const old = handle;
+      handle = await open(options.path, 'a');
+      stats.rotations++;
+      await old.close();
+    })()
+      .catch((err: unknown) => {
+        stats.writeErrors++;
+        options.onError?.(err instanceof Error ? err : new Error(String(err)));
+      })
+      .finally(() => {
+        rotating = undefined;
+      });
+    return rotating;
+  };
+
   const timer = setInterval(tick, tickMs);
+  const rotateTimer = options.rotateEveryMs === undefined ? undefined : setInterval(() => void rotate(), options.rotateEveryMs);
   const onAbort = (): void => {
     stop().catch((err: unknown) => options.onError?.(err instanceof Error ? err : new Error(String(err))));
   };
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       clearInterval(timer);
+      if (rotateTimer !== undefined) clearInterval(rotateTimer);
       options.signal?.removeEventListener('abort', onAbort);
+      await rotating;
       await inFlight;
       await handle.close();
     })();
@@ -125,6 +157,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       rate = r;
       source.model.setRate(r);
     },
+    rotate,
   };
 }
 

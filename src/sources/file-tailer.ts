@@ -1,5 +1,5 @@
 import { watch, type FSWatcher } from 'node:fs';
-import { readdir, realpath, stat, type FileHandle } from 'node:fs/promises';
+import { access, constants, readdir, realpath, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { Pipeline } from '../pipeline/pipeline.js';
@@ -69,6 +69,10 @@ export class FileTailer implements Source {
   bytesLost = 0;
   /** Grows whenever what a checkpoint would record changes. */
   changes = 0;
+  /** Input paths (base directories, files) that exist but cannot be read, with the error code, as of the last listing. */
+  private unreadable = new Map<string, string>();
+  /** Filled while the inputs are listed; becomes `unreadable` at the end of the listing. */
+  private collecting: Map<string, string> | undefined;
 
   constructor(
     patterns: readonly string[],
@@ -90,9 +94,7 @@ export class FileTailer implements Source {
       for (const cp of restored.files) await this.resume(cp);
     }
     const firstStart = restored === undefined && !this.options.fromBeginning;
-    for (const p of this.patterns) {
-      for (const file of await p.resolve()) if (!this.active.has(file)) await this.discover(file, firstStart ? 'end' : 'start');
-    }
+    await this.listInputs(firstStart ? 'end' : 'start');
     this.started = true;
     for (const p of this.patterns) this.watchDir(p.baseDir);
     this.timer = setInterval(() => this.requestScan(true), this.options.pollIntervalMs);
@@ -138,11 +140,21 @@ export class FileTailer implements Source {
     return [...this.active.values()].map((f) => ({ path: f.path, bytes: Math.max(0, f.lastSize - f.committedOffset) }));
   }
 
+  /** Input paths that exist but cannot be read (permission denied). */
+  get unreadableCount(): number {
+    return this.unreadable.size;
+  }
+
+  /** Not ready while an input cannot be read: that is a misconfiguration someone must see. */
   status(): SourceStatus {
     return {
       kind: this.kind,
-      ready: this.started && !this.stopped,
-      detail: { patterns: this.patterns.map((p) => p.pattern), files: [...this.active.values()].map((f) => ({ path: f.path, offset: f.offset })) },
+      ready: this.started && !this.stopped && this.unreadable.size === 0,
+      detail: {
+        patterns: this.patterns.map((p) => p.pattern),
+        files: [...this.active.values()].map((f) => ({ path: f.path, offset: f.offset })),
+        unreadable: [...this.unreadable].map(([p, code]) => ({ path: p, code })),
+      },
     };
   }
 
@@ -194,9 +206,7 @@ export class FileTailer implements Source {
     let matched: Set<string> | undefined;
     if (relist) {
       for (const p of this.patterns) this.watchDir(p.baseDir);
-      matched = new Set<string>();
-      for (const p of this.patterns) for (const file of await p.resolve()) matched.add(file);
-      for (const file of matched) if (!this.active.has(file)) await this.discover(file, 'start');
+      matched = await this.listInputs('start');
     }
     for (const file of [...this.active.values()]) {
       if (this.stopped) return;
@@ -209,12 +219,54 @@ export class FileTailer implements Source {
     }
   }
 
+  /**
+   * List the inputs, start following the files not followed yet, and note the paths that cannot
+   * be read (a glob lists nothing in a directory it may not read, which alone would look like "no
+   * log yet"): they are logged once, exported, and keep the input not ready until readable.
+   */
+  private async listInputs(at: 'start' | 'end'): Promise<Set<string>> {
+    const problems = new Map<string, string>();
+    this.collecting = problems;
+    const matched = new Set<string>();
+    try {
+      for (const p of this.patterns) {
+        try {
+          await access(p.baseDir, constants.R_OK | constants.X_OK);
+        } catch (err) {
+          this.noteUnreadable(p.baseDir, err);
+        }
+        for (const file of await p.resolve()) matched.add(file);
+      }
+      for (const file of matched) if (!this.active.has(file)) await this.discover(file, at);
+    } finally {
+      this.collecting = undefined;
+      this.setUnreadable(problems);
+    }
+    return matched;
+  }
+
+  private noteUnreadable(filePath: string, err: unknown): void {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'EACCES' && code !== 'EPERM') return; // ENOENT: not there yet, which is fine
+    if (this.collecting?.has(path.dirname(filePath)) === true) return; // its directory says it all
+    this.collecting?.set(filePath, code);
+  }
+
+  private setUnreadable(now: Map<string, string>): void {
+    for (const [p, code] of now) {
+      if (!this.unreadable.has(p)) this.log.warn({ path: p, code }, 'cannot read input (permission denied); its lines are counted once it can be read');
+    }
+    for (const p of this.unreadable.keys()) if (!now.has(p)) this.log.info({ path: p }, 'input readable again');
+    this.unreadable = now;
+  }
+
   /** A path the globs match that we do not follow yet. */
   private async discover(filePath: string, at: 'start' | 'end'): Promise<void> {
     let st;
     try {
       st = await stat(filePath);
-    } catch {
+    } catch (err) {
+      this.noteUnreadable(filePath, err);
       return;
     }
     if (!st.isFile()) return;
@@ -232,7 +284,7 @@ export class FileTailer implements Source {
       this.changes++;
       return;
     }
-    const handle = await openForReading(filePath);
+    const handle = await openForReading(filePath, (err) => this.noteUnreadable(filePath, err));
     if (handle === undefined) return;
     const opened = await handle.stat();
     if (!opened.isFile() || this.byIdentity.has(identityKey(opened.dev, opened.ino))) {

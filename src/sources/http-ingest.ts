@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import type { Request, Response } from 'express';
 import type { Pipeline } from '../pipeline/pipeline.js';
 import { LINE_RESULTS } from '../pipeline/line-stats.js';
@@ -73,9 +74,27 @@ export class HttpIngest implements Source {
   };
 
   private tooLarge(req: Request, res: Response): void {
+    lingeringClose(req.socket);
     res.status(413).set('Connection', 'close').json({ error: 'payload_too_large', limit_bytes: this.maxBodyBytes, accepted: 0 });
-    // Stop reading the rest of an oversized body.
+    // The rest of an oversized body is discarded as it arrives (never buffered) until the close.
     req.unpipe();
     req.resume();
   }
+}
+
+/** How long a connection refused with 413 still reads (and discards) after its answer. */
+const LINGER_MS = 500;
+
+/**
+ * Node closes a `Connection: close` response's socket as soon as the answer is flushed. With the
+ * client still sending its body, closing a socket with unread data sends a TCP reset, and the
+ * client typically gets EPIPE/ECONNRESET instead of the 413 it was sent. So: send the answer and
+ * a FIN, keep reading (and discarding) for LINGER_MS, then close — what Go's net/http does for
+ * the same reason (rstAvoidanceDelay). Memory stays bounded: nothing read is kept.
+ */
+function lingeringClose(socket: Socket): void {
+  socket.destroySoon = () => {
+    socket.end();
+    setTimeout(() => socket.destroy(), LINGER_MS).unref();
+  };
 }

@@ -93,10 +93,11 @@ export async function readPrefix(handle: FileHandle, size: number): Promise<Buff
   return buf.subarray(0, bytesRead);
 }
 
-export async function openForReading(path: string): Promise<FileHandle | undefined> {
+export async function openForReading(path: string, onError?: (err: unknown) => void): Promise<FileHandle | undefined> {
   try {
     return await open(path, 'r');
-  } catch {
+  } catch (err) {
+    onError?.(err);
     return undefined; // gone between listing and opening, or unreadable: the next scan retries
   }
 }

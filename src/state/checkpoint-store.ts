@@ -83,15 +83,43 @@ export class CheckpointStore {
     return to;
   }
 
+  /** Times the state directory was found missing at a write and created again. */
+  dirRecreations = 0;
+
+  /**
+   * Replace the checkpoint. Throws when it cannot (disk full, read-only); the old checkpoint then
+   * stays as it was and no partial temp file is left behind. A state directory that was deleted
+   * under us is created again (counted in `dirRecreations`): checkpoints must not stop for good
+   * because someone cleaned up /var/lib.
+   */
   write(parts: Record<string, unknown>): number {
-    const body = JSON.stringify({ format: 'llmtail-checkpoint', version: CHECKPOINT_VERSION, written_at: Date.now() / 1000, parts });
+    const body = Buffer.from(JSON.stringify({ format: 'llmtail-checkpoint', version: CHECKPOINT_VERSION, written_at: Date.now() / 1000, parts }));
+    try {
+      this.replace(body);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || existsSync(this.dir)) throw err;
+      mkdirSync(this.dir, { recursive: true });
+      this.dirRecreations++;
+      this.replace(body);
+    }
+    return body.length;
+  }
+
+  private replace(body: Buffer): void {
     const fd = openSync(this.tmp, 'w', 0o600);
     try {
-      writeSync(fd, body);
+      // write() may write less than asked (a disk filling up mid-write): loop, so a short write
+      // either completes or ends in the ENOSPC that throws — never in a short file renamed over
+      // the good checkpoint.
+      for (let off = 0; off < body.length; ) off += writeSync(fd, body, off, body.length - off);
       fsyncSync(fd);
-    } finally {
+    } catch (err) {
       closeSync(fd);
+      // The partial temp file would hold on to the space we lack, and is no checkpoint.
+      rmSync(this.tmp, { force: true });
+      throw err;
     }
+    closeSync(fd);
     renameSync(this.tmp, this.file);
     const dirFd = openSync(this.dir, 'r');
     try {
@@ -99,6 +127,5 @@ export class CheckpointStore {
     } finally {
       closeSync(dirFd);
     }
-    return body.length;
   }
 }

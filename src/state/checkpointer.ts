@@ -15,6 +15,9 @@ export class Checkpointer {
   private writtenGeneration = -1;
   private timer: NodeJS.Timeout | undefined;
   private lastFailureLog = 0;
+  /** Failed writes since the last success (for the recovery log line). */
+  private failingSince = 0;
+  private recreationsSeen = 0;
   /** Nothing is written before start(): a sidecar that failed to restore must not overwrite the checkpoint it could not read. */
   private armed = false;
 
@@ -48,9 +51,18 @@ export class Checkpointer {
       this.writtenGeneration = generation;
       this.writes++;
       this.lastSuccess = Date.now() / 1000;
+      if (this.store.dirRecreations > this.recreationsSeen) {
+        this.recreationsSeen = this.store.dirRecreations;
+        this.log.warn({ dir: this.store.dir }, 'state directory was gone; created it again and wrote the checkpoint into it');
+      }
+      if (this.failingSince > 0) {
+        this.log.info({ dir: this.store.dir, failed_writes: this.failingSince }, 'checkpoint written again after failed writes; the state is durable again');
+        this.failingSince = 0;
+      }
       return true;
     } catch (err) {
       this.failures++;
+      this.failingSince++;
       const now = Date.now();
       if (now - this.lastFailureLog > 10_000) {
         this.lastFailureLog = now;
@@ -78,6 +90,12 @@ export class Checkpointer {
         help: 'Checkpoint writes that failed (disk full, state directory gone or read-only).',
         type: 'counter',
         collect: () => single(this.failures),
+      },
+      {
+        name: 'llmtail_checkpoint_dir_recreations_total',
+        help: 'Times the state directory was found deleted at a checkpoint and created again.',
+        type: 'counter',
+        collect: () => single(this.store.dirRecreations),
       },
       {
         name: 'llmtail_checkpoint_last_success_timestamp_seconds',

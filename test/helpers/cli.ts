@@ -12,10 +12,23 @@ export interface RunningCli {
 }
 
 /** Start `llmtail ARGS` as a real process and wait until it logs that it is serving. */
-export async function startCli(args: string[], options: { env?: NodeJS.ProcessEnv; stdin?: boolean } = {}): Promise<RunningCli> {
-  const proc = spawn(process.execPath, [CLI, ...args], {
+export interface StartOptions {
+  env?: NodeJS.ProcessEnv;
+  stdin?: boolean;
+  /** Run the command line through something else (`nsenter …`): gets [node, main.js, ...args]. */
+  wrap?: (argv: string[]) => string[];
+  /** Run as this user and group (tests of permission faults; needs root). */
+  uid?: number;
+  gid?: number;
+}
+
+export async function startCli(args: string[], options: StartOptions = {}): Promise<RunningCli> {
+  const [file, ...rest] = options.wrap?.([process.execPath, CLI, ...args]) ?? [process.execPath, CLI, ...args];
+  const proc = spawn(file as string, rest, {
     env: { ...process.env, ...options.env },
     stdio: [options.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+    uid: options.uid,
+    gid: options.gid,
   });
   let err = '';
   let out = '';

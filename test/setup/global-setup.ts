@@ -7,6 +7,9 @@ import { existsSync } from 'node:fs';
  * Prometheus server, Alertmanager, amtool). Installed here when missing and we are root (CI, a
  * fresh machine), so the README's one test command is enough.
  */
+/** Where Debian's `chromium` package puts the browser (test/integration/live-page.test.ts). */
+export const CHROMIUM = '/usr/bin/chromium';
+
 export default function setup(): void {
   if (!existsSync(new URL('../../dist/src/cli/main.js', import.meta.url))) {
     throw new Error('dist/ is missing: run the tests with `npm test`, which builds first');
@@ -14,6 +17,13 @@ export default function setup(): void {
   const missing = [
     ...(hasCommand('promtool') && hasCommand('prometheus') ? [] : ['prometheus']),
     ...(hasCommand('prometheus-alertmanager') && hasCommand('amtool') ? [] : ['prometheus-alertmanager']),
+    // test/deploy validates deploy/compose with `docker-compose config` and renders deploy/kubernetes with
+    // `kubectl kustomize`: real validators that need no Docker engine or cluster.
+    ...(hasCommand('docker-compose') ? [] : ['docker-compose']),
+    ...(hasCommand('kubectl') ? [] : ['kubernetes-client']),
+    // The live page's browser test drives Debian's Chromium with playwright-core (never `playwright
+    // install`); headless, it works without the packages Chromium only recommends.
+    ...(existsSync(CHROMIUM) ? [] : ['chromium']),
   ];
   if (missing.length > 0) aptInstall(missing);
 }
@@ -29,7 +39,7 @@ function hasCommand(cmd: string): boolean {
 
 function aptInstall(packages: string[]): void {
   if (process.getuid?.() !== 0) {
-    throw new Error(`missing ${packages.join(', ')}: install with apt-get (tests need promtool, prometheus, prometheus-alertmanager and amtool)`);
+    throw new Error(`missing ${packages.join(', ')}: install with apt-get (tests need promtool, prometheus, prometheus-alertmanager, amtool and chromium)`);
   }
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });

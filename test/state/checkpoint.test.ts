@@ -70,8 +70,15 @@ describe('Checkpointer', () => {
     generation = 1;
     cp.checkpoint();
     expect(cp.writes).toBe(2);
+    // A deleted state directory is created again (and counted), not a failure for good.
     rmSync(path.join(dir, 's'), { recursive: true });
     generation = 2;
+    expect(cp.checkpoint()).toBe(true);
+    expect(store.dirRecreations).toBe(1);
+    // A file where the directory should be cannot be fixed: a counted failure.
+    rmSync(path.join(dir, 's'), { recursive: true });
+    writeFileSync(path.join(dir, 's'), '');
+    generation = 3;
     expect(cp.checkpoint()).toBe(false);
     expect(cp.failures).toBe(1);
     cp.stop();
@@ -166,7 +173,9 @@ describe('Sidecar across restarts', () => {
     const { port } = await start({ inputs: [], web: { listen_address: '127.0.0.1:0', enable_ingest: true } });
     const post = async () => (await fetch(`http://127.0.0.1:${port}/ingest`, { method: 'POST', body: line(1) })).json();
     expect(await post()).toMatchObject({ accepted: 1, durable: true });
+    // A deleted state directory would be created again; a file in its place cannot be written.
     rmSync(path.join(dir, 'state'), { recursive: true });
+    writeFileSync(path.join(dir, 'state'), '');
     expect(await post()).toMatchObject({ accepted: 1, durable: false });
   });
 });

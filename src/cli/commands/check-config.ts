@@ -1,3 +1,4 @@
+import { COMMANDS } from './index.js';
 import { stringify } from 'yaml';
 import { redactSecrets } from '../../summarizer/secrets.js';
 import { loadWebSecurity } from '../../exposition/web/web-config.js';
@@ -5,7 +6,7 @@ import { helpText, parseCommand } from '../args.js';
 import type { Command } from './command.js';
 
 export const checkConfigCommand: Command = {
-  summary: 'Validate the configuration (file, environment, flags) and print the effective one.',
+  summary: COMMANDS['check-config'].summary,
   async run(argv, env) {
     const cmd = parseCommand(argv, [], env);
     if (cmd.help) {

@@ -1,3 +1,4 @@
+import { COMMANDS } from './index.js';
 import { choiceFlag, helpText, parseCommand, UsageError, type CommandFlag } from '../args.js';
 import { formatSummary } from '../../exposition/summary.js';
 import { createLogger } from '../../log/logger.js';
@@ -12,7 +13,7 @@ const FLAGS: CommandFlag[] = [
 const FORMATS = ['prometheus', 'openmetrics', 'summary'] as const;
 
 export const replayCommand: Command = {
-  summary: 'Push files (or - for stdin) through the pipeline to their end, print the metrics and exit.',
+  summary: COMMANDS['replay'].summary,
   async run(argv, env) {
     const cmd = parseCommand(argv, FLAGS, env, { allowPositionals: true });
     if (cmd.help) {

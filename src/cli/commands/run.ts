@@ -1,10 +1,11 @@
+import { COMMANDS } from './index.js';
 import { ConfigError, helpText, parseCommand } from '../args.js';
 import { createLogger } from '../../log/logger.js';
 import type { Command } from './command.js';
 import { serveUntilSignal } from './lifecycle.js';
 
 export const runCommand: Command = {
-  summary: 'Tail the configured logs and serve /metrics until SIGTERM or SIGINT (the default).',
+  summary: COMMANDS['run'].summary,
   async run(argv, env) {
     const cmd = parseCommand(argv, [], env);
     if (cmd.help) {

@@ -14,8 +14,13 @@ import { MetricsRegistry } from './registry.js';
  * types, help and labels can never drift from the code.
  */
 export async function metricsReferenceMarkdown(): Promise<string> {
-  // A file input that is never started and /ingest, so the input families show their labels.
-  const config = configSchema.parse({ inputs: ['/nonexistent/llmtail-reference/*.jsonl'], web: { enable_ingest: true } });
+  // A file input that is never started, /ingest and a state directory that is never opened, so the
+  // input and checkpoint families show too.
+  const config = configSchema.parse({
+    inputs: ['/nonexistent/llmtail-reference/*.jsonl'],
+    web: { enable_ingest: true },
+    state_dir: '/nonexistent/llmtail-reference/state',
+  });
   const sidecar = new Sidecar(config, createLogger('silent', 'json'), { processMetrics: false, gpu: false });
   const lines = [
     ...PRESET_NAMES.map((p) => PRESETS[p].example),

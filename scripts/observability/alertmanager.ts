@@ -1,8 +1,8 @@
 /**
  * alertmanager.yml: pages and tickets go to different receivers, notifications are grouped by
  * alert name and model, and symptom alerts are inhibited while their source of truth is down —
- * every llmtail alert of an instance while that sidecar cannot be scraped, the GPU alerts while
- * its nvidia-smi collector is down. The end-to-end test renders the same routing with its own
+ * every llmtail alert of an instance while that sidecar cannot be scraped, its log-quiet alert
+ * while it cannot read an input, the GPU alerts while its nvidia-smi collector is down. The end-to-end test renders the same routing with its own
  * webhook URLs and short timers.
  */
 
@@ -73,6 +73,12 @@ export function alertmanagerConfig(o: AlertmanagerOptions): AlertmanagerConfig {
         // Sidecar down: everything it measured is stale or gone, so only that alert speaks.
         source_matchers: ['alertname="LlmtailSidecarDown"'],
         target_matchers: ['alertname=~"Llmtail.+"', 'alertname!="LlmtailSidecarDown"'],
+        equal: [...SAME_SIDECAR],
+      },
+      {
+        // Input down: the log goes quiet because llmtail cannot read it, not because the server is idle.
+        source_matchers: ['alertname="LlmtailInputDown"'],
+        target_matchers: ['alertname="LlmtailLogQuiet"'],
         equal: [...SAME_SIDECAR],
       },
       {

@@ -2,7 +2,8 @@ import { stringify } from 'yaml';
 import { exampleAlertmanagerConfig } from './alertmanager.js';
 import { GENERATED_NOTICE, SLO } from './common.js';
 import { overviewDashboard, OVERVIEW_UID } from './grafana/overview.js';
-import { podMonitor, prometheusRule, sidecarPod } from './kubernetes.js';
+import { composePrometheusConfig } from './compose.js';
+import { kustomization, metricsNetworkPolicy, podMonitor, prometheusRule, PROMETHEUS_NAMESPACE, sidecarDeployment } from './kubernetes.js';
 import { examplePrometheusConfig, kubernetesScrapeConfig } from './prometheus.js';
 import { alertingRules, recordingRules } from './rules.js';
 
@@ -87,9 +88,10 @@ export function generatedFiles(): Map<string, string> {
       [
         'Example Alertmanager routing for the llmtail alerts: severity=page to the "page" receiver, severity=ticket (and',
         'anything without a severity) to "ticket"; notifications grouped by alertname and model. Inhibition: while',
-        'LlmtailSidecarDown fires for an instance, its other llmtail alerts are muted; while LlmtailGPUCollectorDown',
-        'fires, its GPU alerts are. Replace the webhook URLs with your pager and ticket integrations (or swap in',
-        'pagerduty_configs / opsgenie_configs / slack_configs for the receivers).',
+        'LlmtailSidecarDown fires for an instance, its other llmtail alerts are muted; while LlmtailInputDown fires,',
+        'its LlmtailLogQuiet is; while LlmtailGPUCollectorDown fires, its GPU alerts are. Replace the webhook URLs with',
+        'your pager and ticket integrations (or swap in pagerduty_configs / opsgenie_configs / slack_configs for the',
+        'receivers).',
         'Check: amtool check-config prometheus/alertmanager.yml',
       ],
       exampleAlertmanagerConfig(),
@@ -161,14 +163,46 @@ export function generatedFiles(): Map<string, string> {
     ),
   );
   files.set(
-    'deploy/kubernetes/pod.yaml',
+    'deploy/kubernetes/deployment.yaml',
     yamlFile(
       [
-        'An inference pod with llmtail as a sidecar: the server writes JSONL request logs to the shared request-logs',
+        'An inference Deployment with llmtail as a sidecar: the server writes JSONL request logs to the shared request-logs',
         'volume, llmtail reads them (read-only) and serves /metrics on the port named metrics, which the PodMonitor',
-        'scrapes. GPU metrics need nvidia-smi in the llmtail container; without it llmtail runs with GPU metrics off.',
+        'scrapes. The inference container is a stand-in (llmtail simulate --follow): replace it with your server.',
+        'Hardened: uid 1000, read-only root file system, no capabilities, seccomp RuntimeDefault; the state volume is the',
+        'only path llmtail writes. Resources sized from measurements: deploy/kubernetes/README.md. GPU metrics need',
+        'nvidia-smi in the llmtail container; without it llmtail runs with GPU metrics off.',
+        "Both llmtail probes hit /healthz, not /readyz: a sidecar's readiness gates the whole pod's Service endpoints, and",
+        '/readyz answers 503 while an input cannot be read, which would stop inference for a monitoring fault; the alert',
+        "LlmtailInputDown reports that instead. NODE_OPTIONS here replaces the image's, so it repeats --max-semi-space-size.",
       ],
-      sidecarPod(),
+      sidecarDeployment(),
+    ),
+  );
+  files.set(
+    'deploy/kubernetes/networkpolicy.yaml',
+    yamlFile(
+      [
+        `Only Prometheus (pods labelled app.kubernetes.io/name=prometheus in namespace ${PROMETHEUS_NAMESPACE}) may reach llmtail's`,
+        'metrics port. Adapt both selectors to where your Prometheus runs. The policy isolates the whole pod, so the',
+        "inference server's own port is listed too: change it to your server's, or drop that rule if other policies",
+        'already govern it.',
+      ],
+      metricsNetworkPolicy(),
+    ),
+  );
+  files.set(
+    'deploy/kubernetes/kustomization.yaml',
+    yamlFile(['kubectl apply -k deploy/kubernetes (needs the Prometheus Operator CRDs for the PodMonitor and PrometheusRule).'], kustomization()),
+  );
+  files.set(
+    'deploy/compose/prometheus.yml',
+    yamlFile(
+      [
+        'Prometheus for deploy/compose: the settings and relabelling of prometheus/prometheus.yml, scraping the compose',
+        'service llmtail. docker-compose.yml mounts prometheus/rules/ next to this file.',
+      ],
+      composePrometheusConfig(),
     ),
   );
   return files;

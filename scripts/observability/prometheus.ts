@@ -51,7 +51,7 @@ export const STATIC_INSTANCE_RELABEL: RelabelConfig = {
   replacement: '$1',
 };
 
-/** Pods with a container named `llmtail` exposing a port named `metrics` (see deploy/kubernetes/pod.yaml). */
+/** Pods with a container named `llmtail` exposing a port named `metrics` (see deploy/kubernetes/deployment.yaml). */
 export const KUBERNETES_RELABELS: RelabelConfig[] = [
   { source_labels: ['__meta_kubernetes_pod_container_name', '__meta_kubernetes_pod_container_port_name'], regex: 'llmtail;metrics', action: 'keep' },
   { source_labels: ['__meta_kubernetes_pod_phase'], regex: 'Pending|Succeeded|Failed', action: 'drop' },
@@ -77,15 +77,17 @@ export function prometheusConfig(o: PrometheusConfigOptions): PrometheusConfig {
   };
 }
 
-/** The shipped example (prometheus/prometheus.yml). */
-export function examplePrometheusConfig(): PrometheusConfig {
+/** The shipped example (prometheus/prometheus.yml); deploy/compose uses it with its own target. */
+export function examplePrometheusConfig(
+  staticTargets = [`inference-1.example.internal:${METRICS_PORT}`, `inference-2.example.internal:${METRICS_PORT}`],
+): PrometheusConfig {
   return prometheusConfig({
     scrapeInterval: '15s',
     scrapeTimeout: '10s',
     evaluationInterval: '15s',
     ruleFiles: ['rules/recording.yml', 'rules/alerts.yml'],
     alertmanagers: ['alertmanager:9093'],
-    staticTargets: [`inference-1.example.internal:${METRICS_PORT}`, `inference-2.example.internal:${METRICS_PORT}`],
+    staticTargets,
   });
 }
 

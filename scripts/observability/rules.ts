@@ -323,6 +323,22 @@ export function alertingRules(): RuleFile<AlertingRule> {
               'The inference server behind it is unmonitored, and the other llmtail alerts for this instance are inhibited.',
           }),
           alert({
+            // A page, like LlmtailSidecarDown: monitoring of the server is blind and nothing else says so
+            // (the Kubernetes sidecar's readiness probes /healthz, not /readyz, so as not to stop inference).
+            // LlmtailLogQuiet is only a ticket because a quiet log is usually a quiet server; this is not.
+            alert: 'LlmtailInputDown',
+            expr: `min ${byTarget('input')} (llmtail_input_up) == 0`,
+            for: '5m',
+            labels: { severity: 'page' },
+            summary: 'llmtail on {{ $labels.instance }} cannot read its {{ $labels.input }} input (llmtail_input_up = {{ $value }})',
+            description:
+              'The {{ $labels.input }} input of llmtail on {{ $labels.instance }} has not been open and delivering lines for 5 minutes ' +
+              '(llmtail_input_up = {{ $value }})' +
+              `{{ with printf "max(llmtail_files_unreadable{instance=%q}) > 0" $labels.instance | query }}; ` +
+              '{{ . | first | value }} input paths exist but cannot be read (permission denied){{ end }}. ' +
+              'Requests it does not read are in no metric and no alert.',
+          }),
+          alert({
             alert: 'LlmtailLogQuiet',
             expr: promql`
               sum ${byTarget()} (increase(llmtail_lines_total[15m])) == 0

@@ -219,7 +219,7 @@ describe('dashboards and alerts against real Prometheus and Alertmanager', () =>
     expect(checked).toBeGreaterThanOrEqual(40);
   }, 80_000);
 
-  it('the routing inhibits symptom alerts of an instance while its sidecar or its GPU collector is down', async () => {
+  it('the routing inhibits symptom alerts of an instance while its sidecar, its input or its GPU collector is down', async () => {
     // Alerts posted straight to Alertmanager's v2 API (made-up instances, so Prometheus' own alerts do not mix in).
     const alert = (labels: Record<string, string>) => ({ labels: { job: 'llmtail', ...labels }, annotations: {}, startsAt: new Date().toISOString(), endsAt: new Date(Date.now() + 300_000).toISOString() });
     const posted = [
@@ -229,6 +229,9 @@ describe('dashboards and alerts against real Prometheus and Alertmanager', () =>
       alert({ alertname: 'LlmtailGPUCollectorDown', severity: 'ticket', instance: 'host-c' }),
       alert({ alertname: 'LlmtailGPUMemoryHigh', severity: 'ticket', instance: 'host-c', gpu: '0' }),
       alert({ alertname: 'LlmtailErrorRatioHigh', severity: 'page', instance: 'host-c', model: 'm' }),
+      alert({ alertname: 'LlmtailInputDown', severity: 'page', instance: 'host-d', input: 'file' }),
+      alert({ alertname: 'LlmtailLogQuiet', severity: 'ticket', instance: 'host-d' }),
+      alert({ alertname: 'LlmtailLogQuiet', severity: 'ticket', instance: 'host-b' }),
     ];
     const res = await fetch(`${alertmanager}/api/v2/alerts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(posted) });
     expect(res.status).toBe(200);
@@ -241,11 +244,14 @@ describe('dashboards and alerts against real Prometheus and Alertmanager', () =>
       'LlmtailGPUCollectorDown host-c': 'active',
       'LlmtailGPUMemoryHigh host-c': 'suppressed',
       'LlmtailErrorRatioHigh host-c': 'active',
+      'LlmtailInputDown host-d': 'active',
+      'LlmtailLogQuiet host-d': 'suppressed',
+      'LlmtailLogQuiet host-b': 'active',
     };
     const deadline = Date.now() + 20_000;
     let states: Record<string, string> = {};
     for (;;) {
-      const alerts = (await (await fetch(`${alertmanager}/api/v2/alerts?${new URLSearchParams({ filter: 'instance=~"host-[abc]"' })}`)).json()) as AmAlert[];
+      const alerts = (await (await fetch(`${alertmanager}/api/v2/alerts?${new URLSearchParams({ filter: 'instance=~"host-[abcd]"' })}`)).json()) as AmAlert[];
       states = Object.fromEntries(alerts.map((a) => [`${a.labels.alertname} ${a.labels.instance}`, a.status.state]));
       if (JSON.stringify(Object.entries(states).sort()) === JSON.stringify(Object.entries(expected).sort())) break;
       if (Date.now() > deadline) break;

@@ -29,14 +29,16 @@ describe('generated observability files', () => {
     expect(rule.spec.groups).toEqual([...recordingRules().groups, ...alertingRules().groups]);
   });
 
-  it('the PodMonitor scrapes the port the Pod example names, and the Pod shares the log volume with llmtail', () => {
+  it('the PodMonitor scrapes the port the Deployment pod names, and the pod shares the log volume with llmtail', () => {
     const monitor = parse(files.get('deploy/kubernetes/podmonitor.yaml') as string) as {
       spec: { selector: { matchLabels: Record<string, string> }; podMetricsEndpoints: { port: string; path: string }[] };
     };
-    const pod = parse(files.get('deploy/kubernetes/pod.yaml') as string) as {
-      metadata: { labels: Record<string, string> };
-      spec: { containers: { name: string; args: string[]; ports?: { name: string; containerPort: number }[]; volumeMounts: { name: string; mountPath: string; readOnly?: boolean }[] }[]; volumes: { name: string }[] };
-    };
+    const pod = (parse(files.get('deploy/kubernetes/deployment.yaml') as string) as {
+      spec: { template: {
+        metadata: { labels: Record<string, string> };
+        spec: { containers: { name: string; args: string[]; ports?: { name: string; containerPort: number }[]; volumeMounts: { name: string; mountPath: string; readOnly?: boolean }[] }[]; volumes: { name: string }[] };
+      } };
+    }).spec.template;
     for (const [k, v] of Object.entries(monitor.spec.selector.matchLabels)) expect(pod.metadata.labels[k]).toBe(v);
     const llmtail = pod.spec.containers.find((c) => c.name === 'llmtail');
     const server = pod.spec.containers.find((c) => c.name !== 'llmtail');

@@ -22,6 +22,8 @@ const REQUIRED = [
   'LlmtailGPUCollectorDown',
   'LlmtailGPUTemperatureHigh',
   'LlmtailSidecarDown',
+  // Readiness of the Kubernetes sidecar no longer shows an unreadable input (it would stop inference).
+  'LlmtailInputDown',
   'LlmtailLogQuiet',
   'LlmtailInvalidLinesHigh',
   'LlmtailTailLagGrowing',
@@ -124,6 +126,14 @@ describe('alert rules', () => {
       expect(firing, `${name} never fires in prometheus/tests`).toContain(name);
       expect(quiet, `${name} is never shown quiet in prometheus/tests`).toContain(name);
     }
+  });
+
+  it('an input llmtail cannot read pages, per input of each scraped sidecar (monitoring is blind, like a sidecar down)', () => {
+    const a = alerts.find((x) => x.alert === 'LlmtailInputDown');
+    expect(a?.labels?.severity).toBe(alerts.find((x) => x.alert === 'LlmtailSidecarDown')?.labels?.severity);
+    expect(a?.expr).toBe('min by (job, namespace, pod, instance, input) (llmtail_input_up) == 0');
+    expect(a?.for).toBe('5m');
+    expect(a?.annotations?.description).toContain('llmtail_files_unreadable');
   });
 
   it('a promtool case covers a sidecar that never succeeded (up 0 from the start)', () => {

@@ -111,14 +111,19 @@ export function barChartSvg(opts: BarChartOptions): string {
   const parts: string[] = [open(width, height, opts.title), yAxis(yTicks, py, width, opts.yUnit ?? 'requests')];
   const barW = bins.length > 0 ? plotW / bins.length : plotW;
   const labelEvery = Math.max(1, Math.ceil(bins.length / 8));
+  const isTail = (i: number): boolean =>
+    i === bins.length - 1 && i > 0 && (bins[i] as HistogramBin).to - (bins[i] as HistogramBin).from !== (bins[0] as HistogramBin).to - (bins[0] as HistogramBin).from;
+  const lastIsTail = isTail(bins.length - 1);
   bins.forEach((b, i) => {
     const x = MARGIN.left + i * barW;
     const y = py(b.count);
-    const tail = i === bins.length - 1 && i > 0 && b.to - b.from !== (bins[0] as HistogramBin).to - (bins[0] as HistogramBin).from;
+    const tail = isTail(i);
     parts.push(
       `<rect x="${r(x + 0.5)}" y="${r(y)}" width="${r(Math.max(1, barW - 1))}" height="${r(MARGIN.top + plotH - y)}" fill="${color}"${tail ? ' fill-opacity="0.55"' : ''}><title>${escapeHtml(`${formatNumber(b.from)}–${formatNumber(b.to)} ${opts.xUnit}: ${b.count}`)}</title></rect>`,
     );
-    if (i % labelEvery === 0 || tail) {
+    // A regular label right before the wider "≥" tail label would overlap it.
+    const crowdsTail = lastIsTail && i !== bins.length - 1 && bins.length - 1 - i < Math.max(2, labelEvery / 2);
+    if ((i % labelEvery === 0 && !crowdsTail) || tail) {
       parts.push(`<text x="${r(x)}" y="${MARGIN.top + plotH + 16}" text-anchor="middle" font-size="11" fill="#374151">${escapeHtml(tail ? `≥${formatNumber(b.from)}` : formatNumber(b.from))}</text>`);
     }
   });

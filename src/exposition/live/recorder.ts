@@ -62,6 +62,8 @@ export interface LiveSeries {
   window_seconds: number;
   capacity: number;
   now: number;
+  /** Every row the ring holds (no `since`, or a `since` after `now`): replace, do not append. */
+  complete: boolean;
   timestamps: number[];
   requests_per_second: Record<string, (number | null)[]>;
   error_ratio: (number | null)[];
@@ -174,6 +176,9 @@ export class LiveRecorder {
     const elapsed = previous === undefined ? NaN : at - previous;
     // A late timer (suspended process, blocked loop) leaves a hole: a gap row breaks the lines there.
     if (previous !== undefined && elapsed > 3 * this.resolutionSeconds) this.ring.push(previous + this.resolutionSeconds);
+    // The clock stepped back: rows stamped in its future would break the time order charts need.
+    const newest = this.ring.lastTimestamp();
+    if (newest !== undefined && at <= newest) this.ring.clear();
     const row = this.ring.push(at);
     // A clock that went back has no meaningful interval: this row only sets the new baseline.
     const rates = elapsed > 0;
@@ -256,7 +261,9 @@ export class LiveRecorder {
   /** The rows newer than `since` (epoch seconds; all of them without it) as columns for uPlot. */
   series(since?: number): LiveSeries {
     const ring = this.ring;
-    const slots = ring.slotsSince(since);
+    // A `since` from before a backward clock step lies in the future: answer with every row.
+    const complete = since === undefined || since > this.now() / 1000;
+    const slots = ring.slotsSince(complete ? undefined : since);
     const col = (c: number, round: (v: number) => number = sixDigits) => ring.read(c, slots, round);
     const quantiles = (columns: number[]) => Object.fromEntries(QUANTILES.map(([name], i) => [name, col(columns[i] as number)])) as Quantiles;
     const requests: Record<string, (number | null)[]> = {};
@@ -268,6 +275,7 @@ export class LiveRecorder {
       window_seconds: this.windowSeconds,
       capacity: ring.capacity,
       now: Math.round(this.now()) / 1000,
+      complete,
       timestamps: slots.map((s) => Math.round((ring.timestamps[s] as number) * 1000) / 1000),
       requests_per_second: requests,
       error_ratio: col(this.errorRatio),

@@ -41,6 +41,12 @@ export class RingColumns {
     return slot;
   }
 
+  /** Forgets every row (the columns stay). */
+  clear(): void {
+    this.next = 0;
+    this.filled = 0;
+  }
+
   set(slot: number, column: number, value: number): void {
     (this.columns[column] as Float64Array)[slot] = value;
   }

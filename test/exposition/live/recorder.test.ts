@@ -167,6 +167,31 @@ describe('LiveRecorder', () => {
     expect(s.error_ratio).toEqual([null, null]);
   });
 
+  it('after the clock steps back, starts the history again in time order, and a since from before the step gets every row', () => {
+    const t = setup();
+    t.feed(10, { e2eLatencySeconds: 1.5 });
+    t.step(5);
+    t.step(5);
+    t.step(5);
+    const before = t.recorder.series();
+    expect(before.complete).toBe(true);
+    expect(before.timestamps).toHaveLength(3);
+    const lastBefore = before.timestamps[2] as number;
+    expect(t.recorder.series(lastBefore).complete).toBe(false);
+
+    t.step(-60); // NTP steps the clock back a minute
+    t.feed(10, { e2eLatencySeconds: 1.5 });
+    t.step(5);
+    const after = t.recorder.series(lastBefore);
+    // The client's since is now in the clock's future: it must get the whole (new) history.
+    expect(after.complete).toBe(true);
+    expect(after.timestamps).toHaveLength(2);
+    expect(after.timestamps[0] as number).toBeLessThan(lastBefore);
+    expect([...after.timestamps].sort((a, b) => a - b)).toEqual(after.timestamps);
+    // The row at the step sets the baseline (no rate); the next has the rate again.
+    expect(after.requests_per_second.success).toEqual([null, 2]);
+  });
+
   it('keeps memory bounded: a fixed number of rows, statuses and at most MAX_GPUS GPUs, whatever the traffic', () => {
     const t = setup({ resolution: 1, window: 60 });
     const many = Array.from({ length: 100 }, (_, i) => gpu(i, 1, 0.1));

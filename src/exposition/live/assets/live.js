@@ -80,7 +80,7 @@
   }
 
   function merge(r) {
-    var incremental = data.t.length > 0 && r.resolution_seconds === data.resolution && r.capacity === data.capacity;
+    var incremental = !r.complete && data.t.length > 0 && r.resolution_seconds === data.resolution && r.capacity === data.capacity;
     var cols = flatten(r);
     if (!incremental) {
       data.t = r.timestamps.slice();

@@ -17,6 +17,18 @@ words('cancelled', 'cancelled', 'canceled', 'aborted', 'abort', 'client_disconne
 words('rejected', 'rejected', 'rate_limited', 'throttled', 'overloaded', 'too_many_requests', 'queue_full', 'unavailable');
 words('client_error', 'client_error', 'invalid_request', 'bad_request', 'validation_error', 'invalid');
 
+/**
+ * Statuses that fail server-side: what "failed" means on the live page, the dashboards, the SLO
+ * ("without a server-side failure") and the report's failed-requests series. Client errors and
+ * cancellations are the client's doing and are not counted.
+ */
+export const SERVER_FAILURE_STATUSES: readonly RequestStatus[] = ['error', 'timeout', 'rejected'];
+
+/** Whether a status is a server-side failure (SERVER_FAILURE_STATUSES). */
+export function isServerFailure(status: RequestStatus): boolean {
+  return SERVER_FAILURE_STATUSES.includes(status);
+}
+
 /** A status word ("Failed", "timed-out") or a numeric code (HTTP). */
 export function statusFromValue(raw: unknown): RequestStatus | undefined {
   if (typeof raw === 'number') return statusFromHttpCode(raw);

@@ -4,6 +4,7 @@ import { EMPTY, JAILBREAK, MALFORMED_JSON, QUALITY_CHECKS, QualityChecker, SENSI
 import type { EventConsumer } from '../consumers/consumer.js';
 import { LabelLimiter, OTHER_VALUE } from '../consumers/metrics/label-limiter.js';
 import { REQUEST_STATUSES, type InferenceEvent, type RequestStatus } from '../events/event.js';
+import { isServerFailure } from '../events/status.js';
 import { Distribution, ExactValueBudget } from './distribution.js';
 import { Timeline } from './timeline.js';
 
@@ -11,6 +12,8 @@ import { Timeline } from './timeline.js';
 export const MAX_ERROR_TYPES = 200;
 
 const STATUS_INDEX = Object.fromEntries(REQUEST_STATUSES.map((s, i) => [s, i])) as Record<RequestStatus, number>;
+/** Per status index: 1 for a server-side failure (the failed series, as on the live page and the dashboards). */
+const SERVER_FAILURE = Uint8Array.from(REQUEST_STATUSES, (s) => (isServerFailure(s) ? 1 : 0));
 
 export interface ErrorTypeCount {
   status: RequestStatus;
@@ -106,14 +109,17 @@ export class ReportAggregate implements EventConsumer {
   consume(event: InferenceEvent): void {
     const m = this.modelFor(event.model ?? '');
     const status = event.status;
+    const statusIndex = STATUS_INDEX[status];
     m.requests++;
-    m.statuses[STATUS_INDEX[status]]!++;
+    m.statuses[statusIndex]!++;
     if (event.e2eSeconds !== undefined) m.e2e.add(event.e2eSeconds);
     if (event.ttftSeconds !== undefined) m.ttft.add(event.ttftSeconds);
     if (event.tpotSeconds !== undefined) m.tpot.add(event.tpotSeconds);
     if (event.promptTokens !== undefined) m.promptTokens.add(event.promptTokens);
     if (event.completionTokens !== undefined) m.completionTokens.add(event.completionTokens);
 
+    // Not a success: counted by error type and clustered into templates (client errors and
+    // cancellations included). Only server-side failures count in the failed-requests series.
     const failed = status !== 'success' && status !== 'unknown';
     const t = event.timestamp;
     if (t !== undefined && Number.isFinite(t)) {
@@ -121,7 +127,7 @@ export class ReportAggregate implements EventConsumer {
       if (t > this.lastTimestamp) this.lastTimestamp = t;
       const bucket = this.timeline.bucketAt(t);
       bucket.requests++;
-      if (failed) bucket.errors++;
+      bucket.errors += SERVER_FAILURE[statusIndex]!;
       if (event.promptTokens !== undefined) bucket.promptTokens += event.promptTokens;
       if (event.completionTokens !== undefined) bucket.completionTokens += event.completionTokens;
       if (event.e2eSeconds !== undefined) bucket.e2e.add(event.e2eSeconds);

@@ -1,6 +1,6 @@
 import { GrowableFloat64Array } from './growable-array.js';
 import { LogSketch } from './log-sketch.js';
-import { percentileOfSorted } from './percentiles.js';
+import { nearestRank, percentileOfSorted } from './percentiles.js';
 
 /** The percentiles every report distribution shows. */
 export const REPORT_PERCENTILES = [50, 95, 99] as const;
@@ -46,12 +46,40 @@ export interface DistributionSummary {
   p99: number | null;
 }
 
+/** What a report reads of a distribution: one model's, or several together (Distribution.combine). */
+export interface DistributionView {
+  readonly count: number;
+  readonly sum: number;
+  readonly min: number;
+  readonly max: number;
+  readonly exact: boolean;
+  percentile(percent: number): number | undefined;
+  /** Every value with its count (bucket representatives for a sketch); ascending within one distribution. */
+  forEachValue(callback: (value: number, count: number) => void): void;
+  summary(): DistributionSummary;
+}
+
+function summarize(d: DistributionView): DistributionSummary {
+  const none = d.count === 0;
+  const p = (percent: number) => (none ? null : (d.percentile(percent) ?? null));
+  return {
+    count: d.count,
+    sum: d.sum,
+    mean: none ? null : d.sum / d.count,
+    min: none ? null : d.min,
+    max: none ? null : d.max,
+    p50: p(50),
+    p95: p(95),
+    p99: p(99),
+  };
+}
+
 /**
  * The values of one metric (of one model): kept exactly in a growable Float64Array, percentiles by
  * nearest rank after an in-place sort; or, once the budget is spent, in a LogSketch (percentiles
  * within its relative error). Count, sum, mean, min and max are exact either way.
  */
-export class Distribution {
+export class Distribution implements DistributionView {
   count = 0;
   sum = 0;
   min = Infinity;
@@ -112,32 +140,29 @@ export class Distribution {
   }
 
   summary(): DistributionSummary {
-    const none = this.count === 0;
-    const p = (percent: number) => (none ? null : (this.percentile(percent) ?? null));
-    return {
-      count: this.count,
-      sum: this.sum,
-      mean: none ? null : this.sum / this.count,
-      min: none ? null : this.min,
-      max: none ? null : this.max,
-      p50: p(50),
-      p95: p(95),
-      p99: p(99),
-    };
+    return summarize(this);
   }
 
-  /** The values of several distributions together (for "all models"), outside any budget. */
-  static combine(parts: readonly Distribution[], relativeError = SKETCH_RELATIVE_ERROR): Distribution {
+  /**
+   * The values of several distributions together (for "all models"), without copying a value: one
+   * distribution is itself; several exact ones are read in place by selection over their sorted
+   * arrays (CombinedDistribution), so the report's peak memory stays the budget's. Only when the
+   * parts are sketches (past the budget) is a merged sketch built, whose size is bounded by the
+   * range of the values, not their number.
+   */
+  static combine(parts: readonly Distribution[], relativeError = SKETCH_RELATIVE_ERROR): DistributionView {
+    if (parts.length === 1) return parts[0] as Distribution;
+    if (parts.every((p) => p.exact)) return new CombinedDistribution(parts.map((p) => () => p.sortedValues()), parts);
     const all = new Distribution(undefined, relativeError);
-    if (parts.some((p) => !p.exact)) all.toSketch();
+    all.toSketch();
+    const sketch = all.sketch as LogSketch;
     for (const p of parts) {
       all.count += p.count;
       all.sum += p.sum;
       all.min = Math.min(all.min, p.min);
       all.max = Math.max(all.max, p.max);
-      if (all.values !== undefined && p.values !== undefined) all.values.append(p.values);
-      else if (p.sketch !== undefined) (all.sketch as LogSketch).merge(p.sketch);
-      else if (p.values !== undefined) for (const v of p.values.view()) (all.sketch as LogSketch).add(v);
+      if (p.sketch !== undefined) sketch.merge(p.sketch);
+      else if (p.values !== undefined) for (const v of p.values.view()) sketch.add(v);
     }
     return all;
   }
@@ -150,4 +175,122 @@ export class Distribution {
     }
     return values.view();
   }
+}
+
+/**
+ * Several exact distributions read as one, holding no value of its own: a nearest-rank percentile
+ * is the value of rank r among all of them, found by selection over the parts' sorted arrays
+ * (each sorted in place, once). Each round takes the weighted median of the medians of what is
+ * left of every array as a pivot, counts the values below and at it by binary search in each, and
+ * keeps only the side that holds rank r: at least a quarter of what is left goes each round, so a
+ * percentile costs O(k · log n) binary searches for k parts of n values — no copy, no merge.
+ */
+export class CombinedDistribution implements DistributionView {
+  readonly exact = true;
+  readonly count: number;
+  readonly sum: number;
+  readonly min: number;
+  readonly max: number;
+
+  constructor(
+    /** Each part's values sorted ascending (sorting in place when needed). */
+    private readonly sortedParts: readonly (() => Float64Array)[],
+    parts: readonly { count: number; sum: number; min: number; max: number }[],
+  ) {
+    let count = 0;
+    let sum = 0;
+    let min = Infinity;
+    let max = -Infinity;
+    for (const p of parts) {
+      count += p.count;
+      sum += p.sum;
+      min = Math.min(min, p.min);
+      max = Math.max(max, p.max);
+    }
+    this.count = count;
+    this.sum = sum;
+    this.min = min;
+    this.max = max;
+  }
+
+  percentile(percent: number): number | undefined {
+    const rank = nearestRank(percent, this.count);
+    return rank === 0 ? undefined : selectRank(this.sortedParts.map((part) => part()), rank);
+  }
+
+  /** Every value once, each part's ascending in turn (not one ascending order across parts). */
+  forEachValue(callback: (value: number, count: number) => void): void {
+    for (const part of this.sortedParts) for (const v of part()) callback(v, 1);
+  }
+
+  summary(): DistributionSummary {
+    return summarize(this);
+  }
+}
+
+/** The value of 1-based rank `rank` among the values of arrays each sorted ascending. */
+export function selectRank(parts: readonly Float64Array[], rank: number): number {
+  const k = parts.length;
+  // What is left of each array: [lo, hi). Everything before lo is below the answer, everything
+  // from hi on above it, so counts within the window plus lo are counts over the whole array.
+  const lo = new Array<number>(k).fill(0);
+  const hi = parts.map((p) => p.length);
+  const medians: { value: number; weight: number }[] = [];
+  for (;;) {
+    medians.length = 0;
+    let left = 0;
+    for (let j = 0; j < k; j++) {
+      const weight = (hi[j] as number) - (lo[j] as number);
+      if (weight <= 0) continue;
+      medians.push({ value: (parts[j] as Float64Array)[((lo[j] as number) + (hi[j] as number)) >>> 1] as number, weight });
+      left += weight;
+    }
+    if (left === 0) throw new RangeError(`rank ${rank} out of range`);
+    medians.sort((a, b) => a.value - b.value);
+    let pivot = (medians[0] as { value: number }).value;
+    for (let i = 0, seen = 0; i < medians.length; i++) {
+      const m = medians[i] as { value: number; weight: number };
+      seen += m.weight;
+      if (2 * seen >= left) {
+        pivot = m.value;
+        break;
+      }
+    }
+    let below = 0;
+    let atOrBelow = 0;
+    const lower: number[] = [];
+    const upper: number[] = [];
+    for (let j = 0; j < k; j++) {
+      const part = parts[j] as Float64Array;
+      const l = lowerBound(part, pivot, lo[j] as number, hi[j] as number);
+      const u = upperBound(part, pivot, l, hi[j] as number);
+      lower.push(l);
+      upper.push(u);
+      below += l;
+      atOrBelow += u;
+    }
+    if (rank <= below) for (let j = 0; j < k; j++) hi[j] = lower[j] as number;
+    else if (rank > atOrBelow) for (let j = 0; j < k; j++) lo[j] = upper[j] as number;
+    else return pivot;
+  }
+}
+
+/** First index in [from, to) whose value is not below x. */
+function lowerBound(a: Float64Array, x: number, from: number, to: number): number {
+  while (from < to) {
+    const mid = (from + to) >>> 1;
+    if ((a[mid] as number) < x) from = mid + 1;
+    else to = mid;
+  }
+  return from;
+}
+
+/** First index in [from, to) whose value is above x. */
+function upperBound(a: Float64Array, x: number, from: number, to: number): number {
+  while (from < to) {
+    const mid = (from + to) >>> 1;
+    if ((a[mid] as number) <= x) from = mid + 1;
+    else to = mid;
+  }
+  return from;
 }

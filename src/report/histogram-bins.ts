@@ -1,4 +1,4 @@
-import type { Distribution } from './distribution.js';
+import type { DistributionView } from './distribution.js';
 
 /** One histogram bar: values in [from, to), the last bar of a histogram includes `to`. */
 export interface HistogramBin {
@@ -18,7 +18,7 @@ export function niceStep(x: number): number {
  * Equal-width bars from 0 up to the P99 (about `targetBins` of them, with a round width), and one
  * last bar from there to the maximum for the 1 % tail, so a few outliers do not squash the shape.
  */
-export function histogramBins(d: Distribution, targetBins = 30): HistogramBin[] {
+export function histogramBins(d: DistributionView, targetBins = 30): HistogramBin[] {
   if (d.count === 0) return [];
   if (!(d.max > 0)) return [{ from: 0, to: 0, count: d.count }];
   const p99 = d.percentile(99) as number;

@@ -2,7 +2,7 @@ import { QUALITY_CHECKS, type QualityCheck } from '../consumers/anomaly/quality-
 import { REQUEST_STATUSES, type RequestStatus } from '../events/event.js';
 import { INVALID_REASONS, LINE_RESULTS, LINE_WARNINGS, type InvalidReason, type LineStats, type LineWarning } from '../pipeline/line-stats.js';
 import type { ModelAggregate, ReportAggregate } from './aggregate.js';
-import { Distribution, type DistributionSummary } from './distribution.js';
+import { Distribution, type DistributionSummary, type DistributionView } from './distribution.js';
 import { histogramBins, type HistogramBin } from './histogram-bins.js';
 import { TIMELINE_RELATIVE_ERROR } from './timeline.js';
 
@@ -19,9 +19,11 @@ export const TOP_TEMPLATES = 10;
 
 export interface ReportInput {
   path: string;
-  /** Bytes in the file as stored (compressed for .gz); null for stdin. */
+  /** Bytes in the file as stored (compressed for .gz); null for stdin, a pipe or a FIFO. */
   bytes: number | null;
   gzip: boolean;
+  /** Null when read to its end; else why not (a truncated or corrupt gzip stream: only the lines before it are in the report). */
+  warning: string | null;
 }
 
 export interface ErrorTypeRow {
@@ -166,11 +168,11 @@ export function buildReport(agg: ReportAggregate, stats: LineStats, options: Bui
 interface Scope {
   requests: number;
   statuses: Float64Array;
-  e2e: Distribution;
-  ttft: Distribution;
-  tpot: Distribution;
-  promptTokens: Distribution;
-  completionTokens: Distribution;
+  e2e: DistributionView;
+  ttft: DistributionView;
+  tpot: DistributionView;
+  promptTokens: DistributionView;
+  completionTokens: DistributionView;
   qualityChecked: number;
   quality: Float64Array;
   errors: Map<string, { status: RequestStatus; errorType: string; count: number }>;
@@ -193,6 +195,7 @@ function combineModels(models: readonly ModelAggregate[]): Scope {
       else into.count += e.count;
     }
   }
+  // No value is copied: one model's distributions are the overall ones, several are read in place.
   const all = (pick: (m: ModelAggregate) => Distribution) => Distribution.combine(models.map(pick));
   return {
     requests,

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Report } from '../../src/report/report-data.js';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
 import { CLI, runCli } from '../helpers/cli.js';
 
 /**
@@ -171,11 +172,11 @@ describe('llmtail report on a log with known answers', () => {
     const file = await jsonReport(['--preset', 'flat', path.join(dir, 'known.jsonl')]);
     const stdin = await jsonReport(['--preset', 'flat', '-'], { input: KNOWN });
     expect({ ...stdin, inputs: [] }).toEqual({ ...file, inputs: [] });
-    expect(stdin.inputs).toEqual([{ path: '-', bytes: null, gzip: false }]);
+    expect(stdin.inputs).toEqual([{ path: '-', bytes: null, gzip: false, warning: null }]);
     const gz = await runBinaryStdin(['report', '--format', 'json', '--preset', 'flat', '-'], gzipSync(KNOWN));
     expect(gz.code).toBe(0);
     const fromGz = JSON.parse(gz.stdout) as Report;
-    expect(fromGz.inputs).toEqual([{ path: '-', bytes: null, gzip: true }]);
+    expect(fromGz.inputs).toEqual([{ path: '-', bytes: null, gzip: true, warning: null }]);
     expect({ ...fromGz, inputs: [] }).toEqual({ ...file, inputs: [] });
   });
 
@@ -317,11 +318,96 @@ describe('llmtail report progress and errors', () => {
     expect((await runCli(['report', '--format', 'pdf', 'x'])).code).toBe(2);
   });
 
-  it('a corrupt gzip file is an error naming the file', async () => {
-    const bad = path.join(dir, 'bad.gz');
-    writeFileSync(bad, Buffer.concat([gzipSync(KNOWN).subarray(0, 200)]));
-    const r = await runCli(['report', bad]);
+  it('a truncated gzip file (head -c 5000): the report of the lines before the cut, a loud warning, exit 0', async () => {
+    const big = `${Array.from({ length: 20 }, () => KNOWN).join('')}`;
+    const cut = path.join(dir, 'trunc.gz');
+    writeFileSync(cut, gzipSync(big).subarray(0, 5000));
+    const r = await runCli(['report', '--format', 'json', '--preset', 'flat', cut]);
+    expect(r.code).toBe(0);
+    const m = /llmtail report: warning: (.*): truncated gzip stream \(([\d,]+) lines read before the cut\); the report covers only those lines\n$/.exec(r.stderr);
+    expect(m?.[1]).toBe(cut);
+    expect(r.stderr).not.toContain('Z_BUF_ERROR');
+    const lines = Number(m?.[2].replace(/,/g, ''));
+    expect(lines).toBeGreaterThan(0);
+    expect(lines).toBeLessThan(20_000);
+    const report = JSON.parse(r.stdout) as Report;
+    expect(report.inputs).toEqual([{ path: cut, bytes: 5000, gzip: true, warning: expect.stringContaining('truncated gzip stream') }]);
+    // Every line before the cut, each whole: no broken last line counted as invalid.
+    expect(report.lines).toMatchObject({ total: lines, ok: lines, invalid: 0 });
+    expect(report.overall.requests).toBe(lines);
+    const table = await runCli(['report', '--preset', 'flat', cut]);
+    expect(table.code).toBe(0);
+    expect(table.stdout).toContain(`Warning: ${cut}: truncated gzip stream`);
+  });
+
+  it('a gzip file cut before its first line, or corrupt: errors naming the file and what is wrong', async () => {
+    const header = path.join(dir, 'header-only.gz');
+    writeFileSync(header, gzipSync(KNOWN).subarray(0, 12));
+    const r = await runCli(['report', header]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`cannot read ${bad}`);
+    expect(r.stderr).toContain(`cannot read ${header}: truncated gzip stream (no complete line before the cut)`);
+    expect(r.stdout).toBe('');
+    const corrupt = path.join(dir, 'crc.gz');
+    const gz = Buffer.from(gzipSync(KNOWN));
+    gz[gz.length - 8]! ^= 0xff; // wrong CRC-32: "incorrect data check"
+    writeFileSync(corrupt, gz);
+    const c = await runCli(['report', '--format', 'json', '--preset', 'flat', corrupt]);
+    expect(c.code).toBe(0);
+    expect(c.stderr).toMatch(/^llmtail report: warning: .*crc\.gz: corrupt gzip stream \([\d,]+ lines read before the damage\)/);
+  });
+});
+
+describe('llmtail report on pipes, FIFOs and process substitution', () => {
+  /** Run the CLI on a FIFO while this process writes `data` into it. */
+  async function throughFifo(name: string, data: string | Buffer, extra: string[] = []): Promise<{ code: number | null; stdout: string; stderr: string; fifo: string }> {
+    const fifo = path.join(dir, name);
+    execFileSync('mkfifo', [fifo]);
+    const running = runCli(['report', '--preset', 'flat', ...extra, fifo]);
+    await writeFile(fifo, data);
+    return { ...(await running), fifo };
+  }
+
+  it('a FIFO gives the same report as the file, with no size', async () => {
+    const file = await jsonReport(['--preset', 'flat', path.join(dir, 'known.jsonl')]);
+    const r = await throughFifo('known.fifo', KNOWN, ['--format', 'json']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const fifo = JSON.parse(r.stdout) as Report;
+    expect(fifo.inputs).toEqual([{ path: r.fifo, bytes: null, gzip: false, warning: null }]);
+    expect({ ...fifo, inputs: [] }).toEqual({ ...file, inputs: [] });
+  });
+
+  it('gzip through a FIFO is recognized by its first bytes', async () => {
+    const file = await jsonReport(['--preset', 'flat', path.join(dir, 'known.jsonl')]);
+    const r = await throughFifo('known-gz.fifo', gzipSync(KNOWN), ['--format', 'json']);
+    expect(r.code).toBe(0);
+    const fifo = JSON.parse(r.stdout) as Report;
+    expect(fifo.inputs).toEqual([{ path: r.fifo, bytes: null, gzip: true, warning: null }]);
+    expect({ ...fifo, inputs: [] }).toEqual({ ...file, inputs: [] });
+  });
+
+  it('the progress bar on a FIFO has no total: bytes read and lines/s', async () => {
+    const r = await throughFifo('progress.fifo', KNOWN, ['--progress', 'always']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(' read ');
+    expect(r.stderr).not.toMatch(/\[[#-]{20}\]/);
+  });
+
+  it('through a shell: cat a.jsonl | llmtail report /dev/stdin, and llmtail report <(cat a.jsonl.gz)', async () => {
+    const file = await jsonReport(['--preset', 'flat', path.join(dir, 'known.jsonl')]);
+    const sh = (script: string) => JSON.parse(execFileSync('bash', ['-c', script], { env: { ...process.env, NODE: process.execPath, CLI, DIR: dir } }).toString()) as Report;
+    const piped = sh('cat "$DIR/known.jsonl" | "$NODE" "$CLI" report --format json --preset flat /dev/stdin');
+    expect(piped.inputs).toEqual([{ path: '/dev/stdin', bytes: null, gzip: false, warning: null }]);
+    expect({ ...piped, inputs: [] }).toEqual({ ...file, inputs: [] });
+    const substituted = sh('"$NODE" "$CLI" report --format json --preset flat <(cat "$DIR/known-compressed.log")');
+    expect(substituted.inputs[0]).toMatchObject({ bytes: null, gzip: true, warning: null });
+    expect({ ...substituted, inputs: [] }).toEqual({ ...file, inputs: [] });
+  });
+
+  it('/dev/stdin on a socket (as a process manager may give): the stdin this process has', async () => {
+    const file = await jsonReport(['--preset', 'flat', path.join(dir, 'known.jsonl')]);
+    const r = await jsonReport(['--preset', 'flat', '/dev/stdin'], { input: KNOWN });
+    expect(r.inputs).toEqual([{ path: '/dev/stdin', bytes: null, gzip: false, warning: null }]);
+    expect({ ...r, inputs: [] }).toEqual({ ...file, inputs: [] });
   });
 });

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { anomalyConfigSchema } from '../../src/consumers/anomaly/config.js';
 import type { InferenceEvent } from '../../src/events/event.js';
+import { SERVER_FAILURE_STATUSES } from '../../src/events/status.js';
+import { FAILED_STATUSES } from '../../src/exposition/live/recorder.js';
 import { LineStats } from '../../src/pipeline/line-stats.js';
 import { MAX_ERROR_TYPES, ReportAggregate } from '../../src/report/aggregate.js';
 import { buildReport } from '../../src/report/report-data.js';
@@ -35,6 +37,21 @@ describe('ReportAggregate', () => {
     expect(report.models[1]?.output_tokens_per_second).toBeNull(); // no token counts at all
     expect(report.time).toMatchObject({ span_seconds: 10, requests_without_timestamp: 1 });
     expect(report.overall.errors_by_type).toEqual([{ status: 'error', error_type: 'oom', count: 1 }]);
+  });
+
+  it('the failed series counts server-side failures only (error, timeout, rejected), as the live page and the dashboards do', () => {
+    const statuses = ['success', 'error', 'timeout', 'rejected', 'cancelled', 'client_error', 'unknown'] as const;
+    const { report } = aggregate(statuses.map((status, i) => ({ status, model: 'a', timestamp: T0 + i, errorType: status === 'success' ? undefined : 'x', errorMessage: `${status} happened` })));
+    expect(report.timeline.buckets.reduce((n, b) => n + b.requests, 0)).toBe(7);
+    expect(report.timeline.buckets.reduce((n, b) => n + b.errors, 0)).toBe(3);
+    // Errors by type and the templates still see every request that did not succeed.
+    expect(report.overall.errors_by_type.map((e) => e.status).sort()).toEqual(['cancelled', 'client_error', 'error', 'rejected', 'timeout']);
+    expect(report.error_templates.error_lines).toBe(5);
+  });
+
+  it('one definition of a server-side failure, shared with the live recorder', () => {
+    expect(SERVER_FAILURE_STATUSES).toEqual(['error', 'timeout', 'rejected']);
+    expect(FAILED_STATUSES).toBe(SERVER_FAILURE_STATUSES);
   });
 
   it('runs the response-quality checks on responses with text, as the anomaly consumer counts them', () => {

@@ -59,6 +59,75 @@ describe('Distribution', () => {
   });
 });
 
+describe('Distribution.combine (all models) keeps the exact-value budget', () => {
+  /** Nearest rank computed here on its own: sort a plain copy, rank ⌈P·n/100⌉ in integers (P whole). */
+  function reference(all: number[], percent: number): number {
+    const sorted = [...all].sort((a, b) => a - b);
+    const rank = Math.max(1, Math.floor((percent * sorted.length + 99) / 100));
+    return sorted[rank - 1] as number;
+  }
+
+  it('percentiles over several models are exact, equal to a reference over all the values', () => {
+    const rng = new Rng(11);
+    for (const sizes of [[1, 1], [3, 0, 5], [1000, 10, 1], [500, 500, 500, 500, 7], Array.from({ length: 40 }, (_, i) => (i * 37) % 101)]) {
+      const budget = new ExactValueBudget(1e7);
+      const parts = sizes.map(() => new Distribution(budget));
+      const all: number[] = [];
+      sizes.forEach((n, j) => {
+        for (let i = 0; i < n; i++) {
+          // Many ties (rounded values) and values shared between parts.
+          const v = j % 2 === 0 ? Math.round(rng.float() * 50) : Math.exp(rng.float() * 8 - 4);
+          parts[j]?.add(v);
+          all.push(v);
+        }
+      });
+      const combined = Distribution.combine(parts);
+      expect(combined.exact).toBe(true);
+      expect(combined.count).toBe(all.length);
+      for (let p = 0; p <= 100; p++) expect(combined.percentile(p)).toBe(reference(all, p));
+      let seen = 0;
+      combined.forEachValue((_, count) => (seen += count));
+      expect(seen).toBe(all.length);
+    }
+  });
+
+  it('one model: its own distribution, not a copy', () => {
+    const d = new Distribution(new ExactValueBudget(100));
+    d.add(1);
+    expect(Distribution.combine([d])).toBe(d);
+  });
+
+  it('no array of the combined size is allocated: the report build stays within --exact-limit', () => {
+    const perPart = 50_000;
+    const budget = new ExactValueBudget(1e7);
+    const parts = [0, 1, 2].map(() => new Distribution(budget));
+    const rng = new Rng(3);
+    for (const d of parts) for (let i = 0; i < perPart; i++) d.add(rng.float());
+    const heldBefore = budget.held;
+    const allocated: number[] = [];
+    const Original = globalThis.Float64Array;
+    // Every new Float64Array of a given length (not views on an existing buffer) is recorded.
+    globalThis.Float64Array = class extends Original {
+      constructor(...args: unknown[]) {
+        super(...(args as [number]));
+        if (typeof args[0] === 'number') allocated.push(args[0]);
+      }
+    } as Float64ArrayConstructor;
+    let summary;
+    try {
+      const combined = Distribution.combine(parts);
+      summary = combined.summary();
+      combined.forEachValue(() => undefined);
+    } finally {
+      globalThis.Float64Array = Original;
+    }
+    expect(summary.count).toBe(3 * perPart);
+    expect(allocated.reduce((a, b) => a + b, 0)).toBeLessThan(1000);
+    expect(budget.held).toBe(heldBefore);
+    expect(budget.exceeded).toBe(false);
+  });
+});
+
 describe('LogSketch', () => {
   it('every percentile within α of the exact nearest-rank value; zeros counted as 0', () => {
     for (const alpha of [0.01, 0.05]) {

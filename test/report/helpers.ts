@@ -29,5 +29,5 @@ export function sampleReport(extra: InferenceEvent[] = []): Report {
   stats.invalidLine('json_syntax');
   stats.invalidLine('json_syntax');
   stats.invalidLine('too_long');
-  return buildReport(agg, stats, { generator: 'llmtail test', inputs: [{ path: 'app.jsonl', bytes: 1234, gzip: false }], exactValueLimit: 1e6 });
+  return buildReport(agg, stats, { generator: 'llmtail test', inputs: [{ path: 'app.jsonl', bytes: 1234, gzip: false, warning: null }], exactValueLimit: 1e6 });
 }

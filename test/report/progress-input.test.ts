@@ -1,4 +1,6 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -110,7 +112,7 @@ describe('readInput', () => {
     ] as const) {
       const { pipeline: p, events } = pipeline();
       let bytes = 0;
-      expect(await readInput(file, p, (n) => (bytes += n))).toEqual({ gzip });
+      expect(await readInput(file, p, (n) => (bytes += n))).toEqual({ gzip, bytes: statSync(file).size, damage: null });
       expect(events).toHaveLength(5000);
       expect(events[4999]?.e2eSeconds).toBe(5); // the last line, without newline, counted
       expect(p.stats.bytesRead).toBe(Buffer.byteLength(lines));
@@ -128,9 +130,59 @@ describe('readInput', () => {
     }
   });
 
-  it('a truncated gzip file is an error', async () => {
+  const openFds = () => readdirSync('/proc/self/fd').length;
+
+  it('a truncated gzip file: the lines before the cut are read, the partial line dropped, the file closed', async () => {
     const file = path.join(dir, 'cut.gz');
-    writeFileSync(file, gzipSync(lines).subarray(0, 100));
-    await expect(readInput(file, pipeline().pipeline, () => undefined)).rejects.toThrow();
+    const gz = gzipSync(lines);
+    writeFileSync(file, gz.subarray(0, Math.floor(gz.length / 2)));
+    const fds = openFds();
+    const { pipeline: p, events } = pipeline();
+    expect(await readInput(file, p, () => undefined)).toEqual({ gzip: true, bytes: Math.floor(gz.length / 2), damage: 'truncated' });
+    expect(events.length).toBeGreaterThan(0);
+    expect(events.length).toBeLessThan(5000);
+    // A prefix of the file, in order, every line whole (no broken last line counted as invalid).
+    expect(events.map((e) => e.e2eSeconds)).toEqual(Array.from({ length: events.length }, (_, i) => (i + 1) / 1000));
+    expect(p.stats.total()).toBe(events.length);
+    expect(openFds()).toBe(fds);
+  });
+
+  it('a corrupt gzip file: damage reported, the file closed', async () => {
+    const file = path.join(dir, 'corrupt.gz');
+    const gz = Buffer.from(gzipSync(lines));
+    gz[gz.length - 8]! ^= 0xff; // the CRC-32 of the data: "incorrect data check" once all is read
+    writeFileSync(file, gz);
+    const fds = openFds();
+    const { pipeline: p } = pipeline();
+    const result = await readInput(file, p, () => undefined);
+    expect(result.damage).toBe('corrupt');
+    // Lines whole up to where zlib stopped handing out data; the last (no newline) not flushed past the damage.
+    expect(p.stats.total()).toBeGreaterThan(0);
+    expect(p.stats.total()).toBeLessThan(5000);
+    expect(p.stats.results[1]).toBe(0); // no invalid line
+    expect(openFds()).toBe(fds);
+  });
+
+  it('another read error is still an error, and the file is closed', async () => {
+    const fds = openFds();
+    await expect(readInput(dir, pipeline().pipeline, () => undefined)).rejects.toThrow();
+    expect(openFds()).toBe(fds);
+  });
+
+  it('a FIFO (no positional reads, no size): plain and gzip, read as a stream', async () => {
+    for (const gzip of [false, true]) {
+      const fifo = path.join(dir, `fifo-${gzip}`);
+      execFileSync('mkfifo', [fifo]);
+      const { pipeline: p, events } = pipeline();
+      let bytes = 0;
+      const writing = writeFile(fifo, gzip ? gzipSync(lines) : lines);
+      const fds = openFds();
+      const result = await readInput(fifo, p, (n) => (bytes += n));
+      await writing;
+      expect(result).toEqual({ gzip, bytes: null, damage: null });
+      expect(events).toHaveLength(5000);
+      expect(bytes).toBe(gzip ? gzipSync(lines).length : Buffer.byteLength(lines));
+      expect(openFds()).toBe(fds);
+    }
   });
 });

@@ -57,6 +57,9 @@ export const reportCommand: Command = {
     const text = render(report, format, cmd.flags['by-model'] === true);
     if (out !== undefined) await writeFile(out, text);
     else await new Promise<void>((resolve) => process.stdout.write(text, () => resolve()));
+    // A cut or corrupt gzip input still gives the report of its readable lines (exit 0), said
+    // loudly here and in the report itself (`inputs[].warning`).
+    for (const input of report.inputs) if (input.warning !== null) process.stderr.write(`llmtail report: warning: ${input.warning}\n`);
     return 0;
   },
 };

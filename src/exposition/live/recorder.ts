@@ -2,6 +2,7 @@ import { GAUGE_FIELDS } from '../../collectors/gpu/fields.js';
 import { REQUEST_HISTOGRAMS, type HistogramKey } from '../../consumers/metrics/definitions.js';
 import { OTHER_VALUE } from '../../consumers/metrics/label-limiter.js';
 import { REQUEST_STATUSES } from '../../events/event.js';
+import { SERVER_FAILURE_STATUSES } from '../../events/status.js';
 import { bucketQuantile } from './bucket-quantile.js';
 import { HistogramDelta } from './histogram-delta.js';
 import type { LiveInputs } from './inputs.js';
@@ -15,7 +16,7 @@ export const QUANTILES = [
   ['p99', 0.99],
 ] as const;
 /** Statuses that fail server-side: the dashboards' error ratio (client errors and cancellations are the client's). */
-export const FAILED_STATUSES: readonly string[] = ['error', 'timeout', 'rejected'];
+export const FAILED_STATUSES: readonly string[] = SERVER_FAILURE_STATUSES;
 /** The one request-rate column when `status` is not an allowlisted label. */
 export const ALL_STATUSES = 'all';
 

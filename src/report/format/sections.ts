@@ -1,3 +1,4 @@
+import { isServerFailure, SERVER_FAILURE_STATUSES } from '../../events/status.js';
 import type { DistributionSummary } from '../distribution.js';
 import type { ModelReport, Report, ScopeReport } from '../report-data.js';
 import { fmtAmount, fmtBytes, fmtCount, fmtPercent, fmtSeconds, fmtSpan, NONE } from './units.js';
@@ -60,7 +61,9 @@ function summary(r: Report): Section {
     ['Time to first token P50 / P95 / P99', triple(o.time_to_first_token_seconds, fmtSeconds)],
   ];
   if (t.requests_without_timestamp > 0) rows.push(['Requests without timestamp', fmtCount(t.requests_without_timestamp)]);
-  const blocks: Block[] = [{ kind: 'facts', rows }];
+  // A damaged input comes first, before any number that leaves its lost lines out.
+  const blocks: Block[] = r.inputs.flatMap((i): Block[] => (i.warning !== null ? [{ kind: 'note', text: `Warning: ${i.warning}.` }] : []));
+  blocks.push({ kind: 'facts', rows });
   if (!r.percentiles.exact) {
     blocks.push({ kind: 'note', text: `Percentiles are approximate: within ±${(r.percentiles.relative_error ?? 0) * 100} % (relative) of the exact nearest-rank values; more than ${fmtCount(r.percentiles.exact_value_limit)} values were held.` });
   }
@@ -123,7 +126,8 @@ function perModel(r: Report): Section {
 
 function errorsSection(title: string, s: ScopeReport): Section {
   if (s.errors_by_type.length === 0) return { title, blocks: [{ kind: 'note', text: 'No failed requests.' }] };
-  const failed = s.errors_by_type.reduce((n, e) => n + e.count, 0);
+  const notSuccessful = s.errors_by_type.reduce((n, e) => n + e.count, 0);
+  const serverSide = s.errors_by_type.reduce((n, e) => n + (isServerFailure(e.status) ? e.count : 0), 0);
   return {
     title,
     blocks: [
@@ -133,7 +137,10 @@ function errorsSection(title: string, s: ScopeReport): Section {
         numeric: [false, false, true, true],
         rows: s.errors_by_type.map((e) => [e.status, e.error_type === '' ? NONE : e.error_type, fmtCount(e.count), fmtPercent(s.requests > 0 ? e.count / s.requests : null)]),
       },
-      { kind: 'note', text: `${fmtCount(failed)} failed requests (error, timeout, cancelled, rejected, client_error).` },
+      {
+        kind: 'note',
+        text: `${fmtCount(notSuccessful)} requests did not succeed, ${fmtCount(serverSide)} of them server-side failures (${SERVER_FAILURE_STATUSES.join(', ')}); cancelled and client_error are the client's.`,
+      },
     ],
   };
 }

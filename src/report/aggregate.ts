@@ -1,8 +1,9 @@
+import { fallbackMessage } from '../consumers/anomaly/anomaly-consumer.js';
 import type { AnomalyConfig } from '../consumers/anomaly/config.js';
 import { Drain } from '../consumers/anomaly/drain.js';
-import { EMPTY, JAILBREAK, MALFORMED_JSON, QUALITY_CHECKS, QualityChecker, SENSITIVE } from '../consumers/anomaly/quality-checks.js';
+import { countFindings, QUALITY_CHECKS, QualityChecker } from '../consumers/anomaly/quality-checks.js';
 import type { EventConsumer } from '../consumers/consumer.js';
-import { LabelLimiter, OTHER_VALUE } from '../consumers/metrics/label-limiter.js';
+import { CappedStates, LabelLimiter, OTHER_VALUE } from '../consumers/metrics/label-limiter.js';
 import { REQUEST_STATUSES, type InferenceEvent, type RequestStatus } from '../events/event.js';
 import { isServerFailure } from '../events/status.js';
 import { Distribution, ExactValueBudget } from './distribution.js';
@@ -78,19 +79,19 @@ export interface ReportAggregateOptions {
  */
 export class ReportAggregate implements EventConsumer {
   readonly budget: ExactValueBudget;
-  readonly models = new Map<string, ModelAggregate>();
+  readonly models: CappedStates<ModelAggregate>;
   readonly timeline = new Timeline();
   readonly drain: Drain | undefined;
   firstTimestamp = Infinity;
   lastTimestamp = -Infinity;
   withoutTimestamp = 0;
   private readonly limiter: LabelLimiter;
-  private readonly byRawName = new Map<string, ModelAggregate>();
   private readonly checker: QualityChecker | undefined;
 
   constructor(options: ReportAggregateOptions) {
     this.budget = new ExactValueBudget(options.exactValueLimit);
     this.limiter = new LabelLimiter(['model'], options.maxModels, options.maxModelNameLength);
+    this.models = new CappedStates(this.limiter, 0, (name) => new ModelAggregate(name, this.budget));
     if (options.anomaly !== undefined) {
       this.checker = new QualityChecker(options.anomaly);
       this.drain = new Drain({ similarity: options.anomaly.template_similarity, maxClusters: options.anomaly.max_templates });
@@ -107,7 +108,7 @@ export class ReportAggregate implements EventConsumer {
   }
 
   consume(event: InferenceEvent): void {
-    const m = this.modelFor(event.model ?? '');
+    const m = this.models.for(event.model ?? '');
     const status = event.status;
     const statusIndex = STATUS_INDEX[status];
     m.requests++;
@@ -141,40 +142,10 @@ export class ReportAggregate implements EventConsumer {
     if (event.output !== undefined) {
       m.qualityChecked++;
       const found = checker.check(event.output, status === 'success', event.jsonMode === true);
-      if (found !== 0) countQuality(m.quality, found);
+      if (found !== 0) countFindings(m.quality, found);
     }
     if (failed || event.level === 'ERROR' || event.level === 'FATAL') {
       (this.drain as Drain).add(event.errorMessage ?? fallbackMessage(event), t !== undefined ? t * 1000 : 0);
     }
   }
-
-  private modelFor(raw: string): ModelAggregate {
-    const known = this.byRawName.get(raw);
-    if (known !== undefined) return known;
-    const name = this.limiter.value(0, raw);
-    let m = this.models.get(name);
-    if (m === undefined) {
-      m = new ModelAggregate(name, this.budget);
-      this.models.set(name, m);
-    }
-    // Folded names are not remembered one by one: that would grow without bound.
-    if (name !== OTHER_VALUE) this.byRawName.set(raw, m);
-    return m;
-  }
-}
-
-/** The same counting as the anomaly consumer: an empty response is only that. */
-function countQuality(quality: Float64Array, found: number): void {
-  if (found & EMPTY) {
-    quality[0]!++;
-    return;
-  }
-  if (found & MALFORMED_JSON) quality[1]!++;
-  if (found & SENSITIVE) quality[2]!++;
-  if (found & JAILBREAK) quality[3]!++;
-}
-
-/** Failed lines without a message still get a template: their status and error type. */
-function fallbackMessage(event: InferenceEvent): string {
-  return event.errorType !== undefined ? `${event.status} ${event.errorType}` : event.status;
 }

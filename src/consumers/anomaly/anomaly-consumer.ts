@@ -3,12 +3,12 @@ import type { InferenceEvent } from '../../events/event.js';
 import { REQUEST_STATUSES } from '../../events/event.js';
 import { single, type Collector, type Sample } from '../../exposition/registry.js';
 import type { EventConsumer } from '../consumer.js';
-import { LabelLimiter, OTHER_VALUE } from '../metrics/label-limiter.js';
+import { CappedStates, LabelLimiter } from '../metrics/label-limiter.js';
 import { BurstDetector, burstOptions, type BurstOptions } from './burst-detector.js';
 import type { AnomalyConfig } from './config.js';
 import { Drain } from './drain.js';
 import { Incident, IncidentStore, LEVEL_KIND_OFFSET, TemplateTally } from './incidents.js';
-import { EMPTY, JAILBREAK, MALFORMED_JSON, QUALITY_CHECKS, QualityChecker, SENSITIVE } from './quality-checks.js';
+import { countFindings, QUALITY_CHECKS, QualityChecker } from './quality-checks.js';
 
 /**
  * The anomaly consumer: response-quality counters, per-model error-burst detection, and Drain
@@ -78,9 +78,8 @@ export class AnomalyConsumer implements EventConsumer {
   readonly drain: Drain;
   readonly incidents: IncidentStore;
   private readonly checker: QualityChecker;
-  /** By admitted label value; and by raw model name for names seen before (one lookup per line). */
-  private readonly states = new Map<string, ModelState>();
-  private readonly byRaw = new Map<string, ModelState>();
+  /** Per model, under the label cap. */
+  private readonly states: CappedStates<ModelState>;
   private readonly burst: BurstOptions;
   private readonly windowMs: number;
   private readonly newTemplateRepeats: number;
@@ -94,6 +93,7 @@ export class AnomalyConsumer implements EventConsumer {
   constructor(private readonly options: AnomalyConsumerOptions) {
     const c = options.config;
     this.limiter = new LabelLimiter(['model'], options.maxModels, options.maxLabelLength);
+    this.states = new CappedStates(this.limiter, 0, (model) => new ModelState(model));
     this.drain = new Drain({ similarity: c.template_similarity, maxClusters: c.max_templates });
     this.incidents = new IncidentStore(c.max_incidents);
     this.checker = new QualityChecker(c);
@@ -111,7 +111,7 @@ export class AnomalyConsumer implements EventConsumer {
     const output = event.output;
     if (output === undefined && !statusError && levelErr < 0) return;
 
-    const m = this.stateFor(event.model ?? '');
+    const m = this.states.for(event.model ?? '');
     if (output !== undefined) {
       const found = this.checker.check(output, status === 'success', event.jsonMode === true);
       if (found !== 0) this.countQuality(m, found);
@@ -127,29 +127,8 @@ export class AnomalyConsumer implements EventConsumer {
   }
 
   private countQuality(m: ModelState, found: number): void {
-    if (found & EMPTY) {
-      m.quality[0]!++;
-      m.consecutiveEmpty++;
-      return;
-    }
-    m.consecutiveEmpty = 0;
-    if (found & MALFORMED_JSON) m.quality[1]!++;
-    if (found & SENSITIVE) m.quality[2]!++;
-    if (found & JAILBREAK) m.quality[3]!++;
-  }
-
-  private stateFor(raw: string): ModelState {
-    const known = this.byRaw.get(raw);
-    if (known !== undefined) return known;
-    const admitted = this.limiter.value(0, raw);
-    let state = this.states.get(admitted);
-    if (state === undefined) {
-      state = new ModelState(admitted);
-      this.states.set(admitted, state);
-    }
-    // Folded names are not remembered one by one (that would grow without bound).
-    if (admitted !== OTHER_VALUE) this.byRaw.set(raw, state);
-    return state;
+    if (countFindings(m.quality, found)) m.consecutiveEmpty++;
+    else m.consecutiveEmpty = 0;
   }
 
   private onErrorLine(m: ModelState, event: InferenceEvent, kind: number): void {
@@ -271,7 +250,6 @@ export class AnomalyConsumer implements EventConsumer {
   restore(state: AnomalyCheckpoint): void {
     this.limiter.restore(state.limiter);
     this.states.clear();
-    this.byRaw.clear();
     for (const s of state.models) {
       const m = new ModelState(s.model);
       if (s.quality.length === QUALITY_CHECKS.length) m.quality.set(s.quality);
@@ -323,7 +301,7 @@ export class AnomalyConsumer implements EventConsumer {
 }
 
 /** Lines without an error message still get a template: their status and error type. */
-function fallbackMessage(event: InferenceEvent): string {
+export function fallbackMessage(event: InferenceEvent): string {
   if (event.errorType !== undefined) return `${event.status} ${event.errorType}`;
   if (event.status === 'success' || event.status === 'unknown') return `level ${event.level ?? 'unknown'}`;
   return event.status;

@@ -17,6 +17,21 @@ export const SENSITIVE = 4;
 export const JAILBREAK = 8;
 
 /** True when the text is empty or only whitespace (no allocation, unlike trim()). */
+/**
+ * Counts one response's findings into per-check counters (in QUALITY_CHECKS order). An empty
+ * response is only that: the other checks do not apply to it. Returns whether it was empty.
+ */
+export function countFindings(counts: Float64Array, found: number): boolean {
+  if (found & EMPTY) {
+    counts[0]!++;
+    return true;
+  }
+  if (found & MALFORMED_JSON) counts[1]!++;
+  if (found & SENSITIVE) counts[2]!++;
+  if (found & JAILBREAK) counts[3]!++;
+  return false;
+}
+
 export function isBlank(s: string): boolean {
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);

@@ -64,3 +64,56 @@ function truncate(s: string, max: number): string {
   const last = s.charCodeAt(max - 1);
   return s.slice(0, last >= 0xd800 && last <= 0xdbff ? max - 1 : max);
 }
+
+/**
+ * State kept per value of one capped label (a model's counters, say): values past the cap share
+ * the `__other__` state. Raw values seen before are looked up directly (one Map get per event);
+ * folded ones are not remembered one by one, which would grow without bound.
+ */
+export class CappedStates<T> {
+  private readonly byName = new Map<string, T>();
+  private readonly byRaw = new Map<string, T>();
+
+  constructor(
+    private readonly limiter: LabelLimiter,
+    private readonly label: number,
+    private readonly create: (name: string) => T,
+  ) {}
+
+  /** The state for a raw value, created under its admitted name the first time. */
+  for(raw: string): T {
+    const known = this.byRaw.get(raw);
+    if (known !== undefined) return known;
+    const name = this.limiter.value(this.label, raw);
+    let state = this.byName.get(name);
+    if (state === undefined) {
+      state = this.create(name);
+      this.byName.set(name, state);
+    }
+    if (name !== OTHER_VALUE) this.byRaw.set(raw, state);
+    return state;
+  }
+
+  /** The state under an admitted name. */
+  get(name: string): T | undefined {
+    return this.byName.get(name);
+  }
+
+  /** Puts a restored state back under its admitted name (after `clear`). */
+  set(name: string, state: T): void {
+    this.byName.set(name, state);
+  }
+
+  values(): MapIterator<T> {
+    return this.byName.values();
+  }
+
+  get size(): number {
+    return this.byName.size;
+  }
+
+  clear(): void {
+    this.byName.clear();
+    this.byRaw.clear();
+  }
+}

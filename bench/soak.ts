@@ -17,7 +17,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync, createWriteS
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Metrics } from './soak-metrics.js';
+import { parseExposition, type Exposition } from './prometheus-text.js';
 import { writeSoakResults, summarize, formatSummary, type SoakSummary } from './soak-report.js';
 import type { Rotation, WriterCounts, WriterMessage, ParentMessage, WriterOptions } from './soak-writer.js';
 
@@ -149,12 +149,12 @@ async function stopSidecar(s: Sidecar, signal: NodeJS.Signals = 'SIGTERM'): Prom
   return r;
 }
 
-async function scrape(port: number): Promise<{ metrics: Metrics; ms: number }> {
+async function scrape(port: number): Promise<{ metrics: Exposition; ms: number }> {
   const t0 = performance.now();
   const res = await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(10_000) });
   if (res.status !== 200) throw new Error(`HTTP ${res.status}`);
   const text = await res.text();
-  return { metrics: Metrics.parse(text), ms: performance.now() - t0 };
+  return { metrics: parseExposition(text), ms: performance.now() - t0 };
 }
 
 interface Writer {
@@ -216,7 +216,7 @@ const sleep = (ms: number, signal?: AbortSignal) =>
   });
 
 /** The counters the end check compares, from one scrape. */
-function counted(m: Metrics) {
+function counted(m: Exposition) {
   const lines: Record<string, number> = {};
   for (const s of m.samples) if (s.name === 'llmtail_lines_total') lines[s.labels.result ?? ''] = s.value;
   return {

@@ -47,10 +47,16 @@ export class Sidecar {
   constructor(
     readonly config: Config,
     readonly log: Logger,
-    options: { processMetrics?: boolean; consumers?: EventConsumer[]; gpu?: boolean } = {},
+    options: {
+      processMetrics?: boolean;
+      consumers?: EventConsumer[];
+      gpu?: boolean;
+      /** replay: the anomaly signals follow the log's timestamps alone (replay, backfill). */
+      timing?: 'live' | 'replay';
+    } = {},
   ) {
     this.requestMetrics = new RequestMetrics(requestMetricsOptions(config));
-    this.anomaly = config.anomaly.enabled ? new AnomalySignals(config, log) : undefined;
+    this.anomaly = config.anomaly.enabled ? new AnomalySignals(config, log, { timing: options.timing ?? 'live' }) : undefined;
     this.pipeline = new Pipeline(
       decoderOptions(config),
       [this.requestMetrics, ...(this.anomaly !== undefined ? [this.anomaly.consumer] : []), ...(options.consumers ?? [])],

@@ -22,9 +22,9 @@ interface Incident {
   summarizer: { status: string; reason?: string };
 }
 
-const errorLine = (i: number, model: string) =>
+const errorLine = (i: number, model: string, at = Date.now()) =>
   `${JSON.stringify({
-    timestamp: new Date().toISOString(),
+    timestamp: new Date(at).toISOString(),
     request_id: `req-${model}-${i}`,
     model,
     input_tokens: 100,
@@ -75,10 +75,10 @@ afterEach(async () => {
 
 const port = (s: Server | HttpServer) => (s.address() as { port: number }).port;
 
-async function burst(log: string, model: string): Promise<void> {
-  appendFileSync(log, errorLine(0, model));
-  // One bucket closes before the burst (no burst can start in the first bucket).
-  await new Promise((r) => setTimeout(r, 1500));
+function burst(log: string, model: string): void {
+  // A first line stamped 30 s ago: the log's clock has closed buckets before the burst (no burst
+  // starts in the first one), with no waiting — event time is the log's.
+  appendFileSync(log, errorLine(0, model, Date.now() - 30_000));
   appendFileSync(log, Array.from({ length: 200 }, (_, i) => errorLine(i + 1, model)).join(''));
 }
 
@@ -111,7 +111,7 @@ describe('LLM endpoint hanging', () => {
     cli = await startCli(['run', '--web.listen-address', '127.0.0.1:0', '--config', config, '--input', log]);
     const running = cli;
 
-    await burst(log, 'qwen-7b');
+    burst(log, 'qwen-7b');
     await eventually(async () => (held.size >= 1 ? true : undefined), 10_000, 'the model call to connect');
     // Answered while the call hangs on an open connection.
     const during = await scrape(running);
@@ -144,7 +144,7 @@ describe('LLM endpoint hanging', () => {
     // A second burst (another model), its call hanging: SIGTERM ends the process at once, the
     // call aborted rather than waited out.
     const connectionsBefore = held.size;
-    await burst(log, 'llama-8b');
+    burst(log, 'llama-8b');
     await eventually(async () => (held.size > connectionsBefore || logLines(running, /burst summary/).length > 1 ? true : undefined), 10_000, 'the second model call');
     const stopped = await running.stop();
     expect(stopped.code).toBe(0);

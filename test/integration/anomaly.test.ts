@@ -24,9 +24,9 @@ interface Incident {
   summarizer: { status: string };
 }
 
-const errorLine = (i: number) =>
+const errorLine = (i: number, at = Date.now()) =>
   JSON.stringify({
-    timestamp: new Date().toISOString(),
+    timestamp: new Date(at).toISOString(),
     request_id: `req-${i}`,
     model: 'qwen-7b',
     input_tokens: 100,
@@ -91,9 +91,9 @@ describe('anomaly signals (real process, stalled model endpoint, test Alertmanag
   });
 
   it('a burst becomes an incident and an alert; /metrics answers while the model call hangs', async () => {
-    appendFileSync(log, `${errorLine(0)}\n`);
-    // One bucket closes before the burst (no burst can start in the first bucket).
-    await new Promise((r) => setTimeout(r, 1500));
+    // A first line stamped 30 s ago: on the log's clock buckets have closed before the burst (no
+    // burst starts in the first one) without the test waiting. 30 s behind is still live.
+    appendFileSync(log, `${errorLine(0, Date.now() - 30_000)}\n`);
     appendFileSync(log, Array.from({ length: 300 }, (_, i) => `${errorLine(i + 1)}\n`).join(''));
 
     // The summary call is in flight, and stalls.
@@ -157,19 +157,27 @@ describe('anomaly signals (real process, stalled model endpoint, test Alertmanag
     expect(ms).toBeLessThan(5000);
   });
 
-  it('replay sees a burst but neither calls the model nor posts alerts', async () => {
+  it('replay sees a burst but neither calls the model nor posts alerts, however the lines arrive', async () => {
     const before = { calls: model.requests.length, alerts: alerts.length };
-    // Lines on stdin, a bucket apart, so replay itself detects a burst.
-    const proc = spawn(process.execPath, [CLI, 'replay', '--config', path.join(dir, 'config.yaml'), '-'], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    const exited = new Promise<number | null>((resolve) => proc.once('exit', resolve));
-    proc.stdin.write(`${errorLine(0)}\n`);
-    await new Promise((r) => setTimeout(r, 1500));
-    proc.stdin.end(Array.from({ length: 100 }, (_, i) => `${errorLine(i + 1)}\n`).join(''));
-    expect(await exited).toBe(0);
-    expect(parseExposition(stdout).get('llmtail_error_bursts_total', { model: 'qwen-7b' })).toBe(1);
-    await new Promise((r) => setTimeout(r, 300));
+    // A burst on the log's clock: one line, then 100 twenty seconds later. Event time, not read
+    // time: all at once, or a line at a time on stdin, gives the same exposition.
+    const t0 = Date.UTC(2026, 0, 5, 3, 0, 0);
+    const lines = [errorLine(0, t0), ...Array.from({ length: 100 }, (_, i) => errorLine(i + 1, t0 + 20_000 + i * 10))].map((l) => `${l}\n`);
+    const replay = async (chunks: string[]): Promise<string> => {
+      const proc = spawn(process.execPath, [CLI, 'replay', '--config', path.join(dir, 'config.yaml'), '-'], { stdio: ['pipe', 'pipe', 'pipe'] });
+      let stdout = '';
+      proc.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      const exited = new Promise<number | null>((resolve) => proc.once('exit', resolve));
+      for (const c of chunks) await new Promise<void>((r) => proc.stdin.write(c, () => r()));
+      proc.stdin.end();
+      expect(await exited).toBe(0);
+      return stdout;
+    };
+    const whole = await replay([lines.join('')]);
+    const byLine = await replay(lines);
+    expect(parseExposition(whole).get('llmtail_error_bursts_total', { model: 'qwen-7b' })).toBe(1);
+    expect(byLine).toBe(whole);
+    // The replays have exited: anything they were going to send has been sent.
     expect({ calls: model.requests.length, alerts: alerts.length }).toEqual(before);
   });
 

@@ -33,6 +33,8 @@ export function harness(options: { baseURL?: string; summarizer?: Record<string,
     silentLog,
     { clock: () => clock.now },
   );
+  // The log's first line, at the clock's start: baselines count from here (event time).
+  signals.consumer.consume({ status: 'success', model: 'first-line' });
   return { signals, clock, started: () => signals.consumer.incidents.list().reverse() };
 }
 

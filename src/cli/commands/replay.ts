@@ -33,7 +33,7 @@ export const replayCommand: Command = {
       summarizer: { ...cmd.config.summarizer, base_url: '' },
       alertmanager: { ...cmd.config.alertmanager, url: '' },
     };
-    const sidecar = new Sidecar(config, log, { processMetrics: false, gpu: false });
+    const sidecar = new Sidecar(config, log, { processMetrics: false, gpu: false, timing: 'replay' });
     for (const file of cmd.positionals) {
       if (file === '-') {
         const stdin = StreamSource.stdin(sidecar.pipeline);

@@ -75,6 +75,7 @@ export class AlertmanagerNotifier {
   private timer: NodeJS.Timeout | undefined;
   private readonly abort = new AbortController();
   private lastFailureLog = 0;
+  private readonly posts = new Set<Promise<void>>();
 
   constructor(private readonly o: AlertmanagerOptions) {
     this.endpoint = `${o.url.replace(/\/+$/, '')}/api/v2/alerts`;
@@ -89,7 +90,7 @@ export class AlertmanagerNotifier {
       if (t.opened) return;
       if (t.waitTimer !== undefined) clearTimeout(t.waitTimer);
       t.opened = true;
-      void this.post(t);
+      this.track(this.post(t));
     };
     t.waitTimer = setTimeout(open, this.o.waitForSummaryMs);
     t.waitTimer.unref();
@@ -102,7 +103,7 @@ export class AlertmanagerNotifier {
     if (t === undefined) return;
     if (t.waitTimer !== undefined) clearTimeout(t.waitTimer);
     t.opened = true;
-    void this.post(t);
+    this.track(this.post(t));
   }
 
   /** Re-send firing alerts that are due, retry failed resolves. */
@@ -111,11 +112,21 @@ export class AlertmanagerNotifier {
       if (!t.opened || t.inFlight) continue;
       const i = t.incident;
       if (i.status === 'resolved') {
-        if (!i.alert.resolvedPosted && t.resolveTries < RESOLVE_TRIES) void this.post(t);
+        if (!i.alert.resolvedPosted && t.resolveTries < RESOLVE_TRIES) this.track(this.post(t));
         continue;
       }
-      if (now - (i.alert.lastPostedAt ?? 0) >= this.o.resendIntervalMs) void this.post(t);
+      if (now - (i.alert.lastPostedAt ?? 0) >= this.o.resendIntervalMs) this.track(this.post(t));
     }
+  }
+
+  private track(post: Promise<void>): void {
+    this.posts.add(post);
+    void post.finally(() => this.posts.delete(post));
+  }
+
+  /** Resolves once no post is in flight (tests drive ticks after it, instead of waiting on time). */
+  async idle(): Promise<void> {
+    while (this.posts.size > 0) await Promise.all(this.posts);
   }
 
   start(): void {
@@ -189,7 +200,7 @@ export class AlertmanagerNotifier {
       this.o.log.warn({ incident: i.id, result, detail, url: this.endpoint }, 'alert post to Alertmanager failed; retried at the next interval');
     }
     // A burst that ended while this post was in flight is resolved at once.
-    if (!resolving && i.status === 'resolved') void this.post(t);
+    if (!resolving && i.status === 'resolved') this.track(this.post(t));
   }
 }
 

@@ -7,6 +7,7 @@ import { CappedStates, LabelLimiter } from '../metrics/label-limiter.js';
 import { BurstDetector, burstOptions, type BurstOptions } from './burst-detector.js';
 import type { AnomalyConfig } from './config.js';
 import { Drain } from './drain.js';
+import { EventClock, RETIME_REASONS } from './event-clock.js';
 import { Incident, IncidentStore, LEVEL_KIND_OFFSET, TemplateTally } from './incidents.js';
 import { countFindings, QUALITY_CHECKS, QualityChecker } from './quality-checks.js';
 
@@ -28,8 +29,16 @@ export interface AnomalyConsumerOptions {
   maxLabelLength: number;
   /** Whether incidents start with their summary pending (an endpoint is configured). */
   summarizerEnabled?: boolean;
-  /** Epoch ms; injectable for tests. */
+  /** Wall clock, epoch ms (read time); injectable for tests. */
   clock?: () => number;
+  /**
+   * live (run, demo): read time guards the log's clock and ticks move it while the log is quiet.
+   * replay (replay, report, backfill): the log's timestamps alone, so a file gives the same bursts
+   * however fast and in however many chunks it is read.
+   */
+  timing?: 'live' | 'replay';
+  /** Run the response-quality checks (the report runs its own). */
+  qualityChecks?: boolean;
   onBurstStart?: (incident: Incident) => void;
   onBurstEnd?: (incident: Incident) => void;
 }
@@ -56,6 +65,9 @@ class ModelState {
 export const anomalyPart = z.object({
   limiter: z.object({ names: z.array(z.string()), admitted: z.array(z.array(z.tuple([z.string(), z.string()]))), folded: z.array(z.number()) }),
   models: z.array(z.object({ model: z.string(), quality: z.array(z.number()), consecutiveEmpty: z.number(), bursts: z.number() })),
+  /** Event-clock counters (absent in checkpoints from before event time). */
+  retimed: z.array(z.number()).optional(),
+  jumps: z.array(z.number()).optional(),
 });
 export type AnomalyCheckpoint = z.output<typeof anomalyPart>;
 
@@ -83,10 +95,9 @@ export class AnomalyConsumer implements EventConsumer {
   private readonly burst: BurstOptions;
   private readonly windowMs: number;
   private readonly newTemplateRepeats: number;
-  private readonly clock: () => number;
-  private timer: NodeJS.Timeout | undefined;
-  /** When counting began: the quiet before a model's first error is part of its baseline. */
-  private readonly since: number;
+  /** The log's clock: every line's time, and now. */
+  readonly clock: EventClock;
+  private readonly checkQuality: boolean;
   /** Errors thrown inside the anomaly path (a bug): counted, never allowed to stop a line. */
   internalErrors = 0;
 
@@ -97,18 +108,26 @@ export class AnomalyConsumer implements EventConsumer {
     this.drain = new Drain({ similarity: c.template_similarity, maxClusters: c.max_templates });
     this.incidents = new IncidentStore(c.max_incidents);
     this.checker = new QualityChecker(c);
-    this.burst = burstOptions(c.burst);
+    const t = c.event_time;
+    this.burst = burstOptions(c.burst, t.late_seconds * 1000);
     this.windowMs = c.burst.window_seconds * 1000;
     this.newTemplateRepeats = c.burst.new_template_repeats;
-    this.clock = options.clock ?? Date.now;
-    this.since = this.clock();
+    this.checkQuality = options.qualityChecks ?? true;
+    this.clock = new EventClock({
+      mode: options.timing ?? 'live',
+      maxFutureMs: t.max_future_seconds * 1000,
+      jumpMs: t.jump_seconds * 1000,
+      wall: options.clock ?? Date.now,
+    });
   }
 
   consume(event: InferenceEvent): void {
+    // Every line moves the log's clock, errors or not: quiet stretches are part of each baseline.
+    const at = this.clock.place(event.timestamp, this.onBackwardJump);
     const status = event.status;
     const statusError = status !== 'success' && status !== 'unknown';
     const levelErr = levelKind(event.level);
-    const output = event.output;
+    const output = this.checkQuality ? event.output : undefined;
     if (output === undefined && !statusError && levelErr < 0) return;
 
     const m = this.states.for(event.model ?? '');
@@ -119,7 +138,7 @@ export class AnomalyConsumer implements EventConsumer {
     }
     if (statusError || levelErr >= 0) {
       try {
-        this.onErrorLine(m, event, statusError ? REQUEST_STATUSES.indexOf(status) : LEVEL_KIND_OFFSET + levelErr);
+        this.onErrorLine(m, event, statusError ? REQUEST_STATUSES.indexOf(status) : LEVEL_KIND_OFFSET + levelErr, at);
       } catch {
         this.internalErrors++;
       }
@@ -131,38 +150,54 @@ export class AnomalyConsumer implements EventConsumer {
     else m.consecutiveEmpty = 0;
   }
 
-  private onErrorLine(m: ModelState, event: InferenceEvent, kind: number): void {
-    const now = this.clock();
+  /** One ERROR/WARN line of model `m`, logged at `at` (epoch ms, at most the clock's now). */
+  private onErrorLine(m: ModelState, event: InferenceEvent, kind: number, at: number): void {
+    const now = this.clock.now;
     const message = event.errorMessage ?? fallbackMessage(event);
-    const cluster = this.drain.add(message, now);
+    const cluster = this.drain.add(message, at);
     this.rotate(m, now);
 
-    const detector = (m.detector ??= new BurstDetector(this.burst, now, this.since));
+    const detector = (m.detector ??= new BurstDetector(this.burst, now, this.clock.origin));
     // Time first: a burst that went quiet ends before this line is counted (it may start the next).
     if (detector.advance(now)) this.end(m, now);
-    const started = detector.record(now);
+    const started = detector.record(at);
     if (m.incident !== undefined) {
-      m.incident.tally.add(cluster, kind, event.errorType, message, now);
-      m.incident.lastLineAt = now;
+      m.incident.tally.add(cluster, kind, event.errorType, message, at);
+      if (at > m.incident.lastLineAt) m.incident.lastLineAt = at;
       if (detector.peakWindow > m.incident.peakWindowLines) m.incident.peakWindowLines = detector.peakWindow;
       return;
     }
-    m.current.add(cluster, kind, event.errorType, message, now);
+    m.current.add(cluster, kind, event.errorType, message, at);
     // A template first seen after the first window (before, every template is new) that keeps
     // repeating starts a burst by itself.
     if (
       !started &&
       this.newTemplateRepeats > 0 &&
-      cluster.createdAt >= this.since + this.windowMs &&
+      cluster.createdAt >= this.clock.origin + this.windowMs &&
       now - cluster.createdAt <= this.windowMs &&
       m.current.countOf(cluster.id) + m.previous.countOf(cluster.id) >= this.newTemplateRepeats &&
       detector.force()
     ) {
-      this.begin(m, detector, now, 'new_template');
+      this.begin(m, detector, at, 'new_template');
       return;
     }
-    if (started) this.begin(m, detector, now, 'rate');
+    if (started) this.begin(m, detector, at, 'rate');
   }
+
+  /**
+   * The log's clock was set back (confirmed by two lines): what was open on the old timeline is
+   * over — a burst ends at its last line — and every model starts a new timeline there.
+   */
+  private readonly onBackwardJump = (_from: number, to: number): void => {
+    for (const m of this.states.values()) {
+      if (m.detector === undefined) continue;
+      if (m.incident !== undefined) this.end(m, m.incident.lastLineAt);
+      m.detector.rebase(to);
+      m.previous = new TemplateTally(TEMPLATES_PER_TALLY);
+      m.current = new TemplateTally(TEMPLATES_PER_TALLY);
+      m.currentSince = to;
+    }
+  };
 
   private begin(m: ModelState, detector: BurstDetector, now: number, reason: 'rate' | 'new_template'): void {
     const c = this.options.config;
@@ -198,8 +233,16 @@ export class AnomalyConsumer implements EventConsumer {
     m.currentSince = now;
   }
 
-  /** Advance every model's clock: close buckets and end bursts after their quiet period. */
-  tick(now = this.clock()): void {
+  /**
+   * Advance every model to the log's now (moved on by the wall clock in live mode): close buckets
+   * and end bursts after their quiet period.
+   */
+  tick(): void {
+    this.advanceAll(this.clock.tick());
+  }
+
+  private advanceAll(now: number): void {
+    if (Number.isNaN(now)) return;
     for (const m of this.states.values()) {
       if (m.detector === undefined) continue;
       this.rotate(m, now);
@@ -216,22 +259,19 @@ export class AnomalyConsumer implements EventConsumer {
     this.options.onBurstEnd?.(incident);
   }
 
-  /** Tick once a second (unref'd: it never keeps the process alive). */
-  start(intervalMs = 1000): void {
-    if (this.timer !== undefined) return;
-    this.timer = setInterval(() => {
-      try {
-        this.tick();
-      } catch {
-        this.internalErrors++;
-      }
-    }, intervalMs);
-    this.timer.unref();
-  }
-
-  stop(): void {
-    if (this.timer !== undefined) clearInterval(this.timer);
-    this.timer = undefined;
+  /**
+   * The log has ended (report): move the clock on, bucket by bucket, until every burst has gone
+   * quiet, so each incident gets the end it would have had if nothing more was logged.
+   */
+  finish(): void {
+    const start = this.clock.now;
+    if (Number.isNaN(start)) return;
+    const o = this.burst;
+    const horizon = start + o.lateMs + (o.windowBuckets + 1) * o.bucketMs + o.quietMs;
+    for (let t = start; t <= horizon + o.bucketMs; t += o.bucketMs) {
+      this.advanceAll(Math.min(t, horizon + o.bucketMs));
+      if (![...this.states.values()].some((m) => m.incident !== undefined)) break;
+    }
   }
 
   /** The active burst of a model (by label value), if any. */
@@ -244,6 +284,8 @@ export class AnomalyConsumer implements EventConsumer {
     return {
       limiter: this.limiter.snapshot(),
       models: [...this.states.values()].map((m) => ({ model: m.model, quality: [...m.quality], consecutiveEmpty: m.consecutiveEmpty, bursts: m.bursts })),
+      retimed: [...this.clock.retimed],
+      jumps: [...this.clock.jumps],
     };
   }
 
@@ -257,6 +299,8 @@ export class AnomalyConsumer implements EventConsumer {
       m.bursts = s.bursts;
       this.states.set(s.model, m);
     }
+    if (state.retimed?.length === this.clock.retimed.length) this.clock.retimed.set(state.retimed);
+    if (state.jumps?.length === this.clock.jumps.length) this.clock.jumps.set(state.jumps);
   }
 
   collectors(): Collector[] {
@@ -289,6 +333,21 @@ export class AnomalyConsumer implements EventConsumer {
         help: 'Whether an error burst is in progress for the model (1) or not (0).',
         type: 'gauge',
         collect: () => models().map((m) => ({ value: m.incident === undefined ? 0 : 1, labels: { model: m.model } })),
+      },
+      {
+        name: 'llmtail_event_time_retimed_lines_total',
+        help: 'Request lines the anomaly signals did not time by their own timestamp, by reason: no_timestamp (read time), ahead_of_read_time (the server clock is fast), unconfirmed_jump (one line far from the log clock).',
+        type: 'counter',
+        collect: () => RETIME_REASONS.map((reason, i) => ({ value: this.clock.retimed[i] as number, labels: { reason } })),
+      },
+      {
+        name: 'llmtail_event_clock_jumps_total',
+        help: "Jumps of the log's clock confirmed by a second line (a gap, a restart with the clock set back, another file), by direction.",
+        type: 'counter',
+        collect: () => [
+          { value: this.clock.jumps[0] as number, labels: { direction: 'forward' } },
+          { value: this.clock.jumps[1] as number, labels: { direction: 'backward' } },
+        ],
       },
       {
         name: 'llmtail_error_templates',

@@ -26,9 +26,11 @@ export interface BurstOptions {
   factor: number;
   alpha: number;
   quietMs: number;
+  /** A bucket stays open this long after its end for lines that arrive out of order (event time). */
+  lateMs: number;
 }
 
-export function burstOptions(c: BurstConfig): BurstOptions {
+export function burstOptions(c: BurstConfig, lateMs = 0): BurstOptions {
   return {
     bucketMs: c.bucket_seconds * 1000,
     windowBuckets: Math.round(c.window_seconds / c.bucket_seconds),
@@ -36,15 +38,23 @@ export function burstOptions(c: BurstConfig): BurstOptions {
     factor: c.factor,
     alpha: c.ewma_alpha,
     quietMs: c.quiet_seconds * 1000,
+    lateMs,
   };
 }
 
+/** Buckets closed one by one after a gap; beyond this the baseline decays in closed form. */
+const LOOPED_BUCKETS = 512;
+
 export class BurstDetector {
+  /** Line counts by absolute bucket number (time / bucketMs), modulo the ring's length. */
   private readonly counts: Float64Array;
-  private head = 0;
-  private bucketStart: number;
+  /** The bucket holding the clock's now: the head of the window. */
+  private newest: number;
+  /** Buckets below this one are closed (in the baseline); from it to `newest` they take late lines. */
+  private openFrom: number;
+  private readonly lateBuckets: number;
   private closed = 0;
-  /** Lines in the window. */
+  /** Lines in the window: buckets (newest − windowBuckets, newest]. */
   window = 0;
   /** EWMA of lines per bucket. */
   baseline = 0;
@@ -56,19 +66,25 @@ export class BurstDetector {
   readonly createdAt: number;
 
   /**
-   * `now`: the model's first error line. `since`: when counting began (the sidecar started) — the
-   * buckets in between held no error of this model and count as closed empty ones, so a burst
-   * that is a model's first errors in hours is measured against a zero baseline, not learned.
+   * `now`: the model's first error line. `since`: when counting began (the first line of the log)
+   * — the buckets in between held no error of this model and count as closed empty ones, so a
+   * burst that is a model's first errors in hours is measured against a zero baseline, not learned.
    */
   constructor(
     private readonly o: BurstOptions,
     now: number,
     since = now,
   ) {
-    this.counts = new Float64Array(o.windowBuckets);
-    this.bucketStart = now;
+    this.lateBuckets = Math.ceil(o.lateMs / o.bucketMs);
+    this.counts = new Float64Array(o.windowBuckets + this.lateBuckets + 2);
+    this.newest = this.bucketOf(now);
+    this.openFrom = this.newest;
     this.createdAt = now;
-    this.closed = Math.max(0, Math.floor((now - since) / o.bucketMs));
+    this.closed = Math.max(0, this.newest - this.bucketOf(since));
+  }
+
+  private bucketOf(t: number): number {
+    return Math.floor(t / this.o.bucketMs);
   }
 
   /** Lines the window must hold for a burst: min_lines, and factor × baseline over the window. */
@@ -81,11 +97,16 @@ export class BurstDetector {
     return (this.baseline * 60_000) / this.o.bucketMs;
   }
 
-  /** One ERROR/WARN line at `now` (epoch ms); true when it starts a burst. */
-  record(now: number): boolean {
-    if (now >= this.bucketStart + this.o.bucketMs) this.advance(now);
-    this.counts[this.head]!++;
-    this.window++;
+  /**
+   * One ERROR/WARN line at `at` (epoch ms); true when it starts a burst. A line ahead of the clock
+   * moves it; one behind it goes to its bucket while that is open, else to the oldest open one.
+   */
+  record(at: number): boolean {
+    let b = this.bucketOf(at);
+    if (b > this.newest) this.advance(at);
+    if (b < this.openFrom) b = this.openFrom;
+    this.counts[b % this.counts.length]!++;
+    if (b > this.newest - this.o.windowBuckets) this.window++;
     if (this.inBurst) {
       if (this.window > this.peakWindow) this.peakWindow = this.window;
       if (this.window >= this.threshold()) this.belowSince = undefined;
@@ -112,35 +133,14 @@ export class BurstDetector {
   }
 
   /**
-   * Move time to `now`: close finished buckets (updating the baseline outside bursts) and end a
-   * burst whose window has been below the threshold for the quiet period. True when a burst ended.
+   * Move time to `now`: close the buckets that ended more than lateMs ago (updating the baseline
+   * outside bursts), slide the window, and end a burst whose window has been below the threshold
+   * for the quiet period. True when a burst ended.
    */
   advance(now: number): boolean {
-    const steps = Math.floor((now - this.bucketStart) / this.o.bucketMs);
-    if (steps > 0) {
-      const n = this.o.windowBuckets;
-      const rolled = Math.min(steps, n);
-      for (let k = 0; k < rolled; k++) {
-        // Close the current bucket (only the first holds lines; later ones were empty), open the next.
-        this.closeBucket(k === 0 ? (this.counts[this.head] as number) : 0);
-        this.head = (this.head + 1) % n;
-        this.window -= this.counts[this.head] as number;
-        this.counts[this.head] = 0;
-        // Quiet counts from the bucket boundary where the window fell below the threshold.
-        if (this.inBurst && this.belowSince === undefined && this.window < this.threshold()) this.belowSince = this.bucketStart + (k + 1) * this.o.bucketMs;
-      }
-      // A long silence: the remaining empty buckets only decay the baseline (in closed form
-      // beyond a few hundred, so a gap of days costs no more than one of minutes).
-      const rest = steps - rolled;
-      const looped = Math.min(rest, 512);
-      for (let k = 0; k < looped; k++) this.closeBucket(0);
-      if (rest > looped) {
-        this.closed += rest - looped;
-        if (!this.inBurst) this.baseline *= (1 - this.o.alpha) ** (rest - looped);
-      }
-      this.bucketStart += steps * this.o.bucketMs;
-      if (this.window < 1e-9) this.window = 0;
-    }
+    this.closeUpTo(this.bucketOf(now - this.o.lateMs));
+    const head = this.bucketOf(now);
+    if (head > this.newest) this.slideTo(head);
     if (!this.inBurst) return false;
     if (this.window >= this.threshold()) {
       this.belowSince = undefined;
@@ -153,6 +153,57 @@ export class BurstDetector {
       return true;
     }
     return false;
+  }
+
+  /** Close buckets [openFrom, end): those still in the ring with their counts, the rest empty. */
+  private closeUpTo(end: number): void {
+    if (end <= this.openFrom) return;
+    const ringStart = this.newest - this.counts.length + 1;
+    const stop = Math.min(end, this.openFrom + LOOPED_BUCKETS);
+    for (let b = this.openFrom; b < stop; b++) this.closeBucket(b >= ringStart && b <= this.newest ? (this.counts[b % this.counts.length] as number) : 0);
+    // A long silence: the remaining empty buckets only decay the baseline (in closed form, so a
+    // gap of days costs no more than one of minutes).
+    const rest = end - stop;
+    if (rest > 0) {
+      this.closed += rest;
+      if (!this.inBurst) this.baseline *= (1 - this.o.alpha) ** rest;
+    }
+    this.openFrom = end;
+  }
+
+  /** Make `head` the newest bucket: buckets leave the window and their ring slots are reused. */
+  private slideTo(head: number): void {
+    const n = this.o.windowBuckets;
+    const ring = this.counts.length;
+    if (head - this.newest >= ring) {
+      this.counts.fill(0);
+      this.window = 0;
+      if (this.inBurst && this.belowSince === undefined && this.window < this.threshold()) this.belowSince = (this.newest + 1) * this.o.bucketMs;
+    } else {
+      for (let b = this.newest + 1; b <= head; b++) {
+        this.window -= this.counts[(b - n + ring) % ring] as number;
+        this.counts[b % ring] = 0;
+        // Quiet counts from the bucket boundary where the window fell below the threshold.
+        if (this.inBurst && this.belowSince === undefined && this.window < this.threshold()) this.belowSince = b * this.o.bucketMs;
+      }
+    }
+    if (this.window < 1e-9) this.window = 0;
+    this.newest = head;
+    if (this.openFrom > head) this.openFrom = head;
+  }
+
+  /**
+   * The log's clock went back (a restart with its clock set back): start a new timeline at `now`.
+   * The baseline is kept (the same server), the window is emptied, and a burst on the old timeline
+   * is over — the caller ends it first.
+   */
+  rebase(now: number): void {
+    this.counts.fill(0);
+    this.window = 0;
+    this.inBurst = false;
+    this.belowSince = undefined;
+    this.newest = this.bucketOf(now);
+    this.openFrom = this.newest;
   }
 
   private closeBucket(count: number): void {

@@ -60,6 +60,35 @@ export const burstConfigSchema = z
     message: 'expected window_seconds to be a multiple of bucket_seconds, with at most 1440 buckets',
   });
 
+export const eventTimeConfigSchema = z
+  .object({
+    late_seconds: z
+      .number()
+      .int()
+      .nonnegative()
+      .max(3600)
+      .default(10)
+      .describe("A burst bucket stays open this long after its end (on the log's clock) for lines logged out of order."),
+    max_future_seconds: z
+      .number()
+      .int()
+      .nonnegative()
+      .max(86_400)
+      .default(60)
+      .describe('Live: a line stamped further ahead of read time is timed at read time (a fast or broken server clock).'),
+    jump_seconds: positiveInt(30 * 86_400)
+      .default(300)
+      .describe("A line this far from the log's clock moves it only when the next line agrees (a gap, a clock set back); alone it is a stray."),
+    notify_max_lag_seconds: z
+      .number()
+      .int()
+      .nonnegative()
+      .max(30 * 86_400)
+      .default(300)
+      .describe('Alerts and summaries only for bursts detected while the reader is at most this far behind the log (catching up never pages for the past).'),
+  })
+  .strict();
+
 export const anomalyConfigSchema = z
   .object({
     enabled: z.boolean().default(true).describe('Response-quality checks, error-burst detection and error templates (/api/incidents).'),
@@ -78,6 +107,11 @@ export const anomalyConfigSchema = z
       .prefault({})
       .describe(
         'Error-burst detection (config file only): bucket_seconds (5), window_seconds (30), min_lines (20), factor (5), ewma_alpha (0.02), quiet_seconds (20), new_template_repeats (10). See docs/anomaly.md.',
+      ),
+    event_time: eventTimeConfigSchema
+      .prefault({})
+      .describe(
+        "The log's clock for bursts and incidents (config file only): late_seconds (10), max_future_seconds (60), jump_seconds (300), notify_max_lag_seconds (300). See docs/anomaly.md.",
       ),
     template_similarity: z.number().min(0).max(1).default(0.5).describe('Drain similarity an error message needs to join a template.'),
     max_templates: positiveInt(100_000).default(1000).describe('Error templates kept; the least recently seen is dropped beyond this.'),
@@ -99,4 +133,5 @@ export const alertmanagerConfigSchema = z
 
 export type AnomalyConfig = z.output<typeof anomalyConfigSchema>;
 export type BurstConfig = z.output<typeof burstConfigSchema>;
+export type EventTimeConfig = z.output<typeof eventTimeConfigSchema>;
 export type AlertmanagerConfig = z.output<typeof alertmanagerConfigSchema>;

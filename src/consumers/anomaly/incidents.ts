@@ -74,7 +74,9 @@ export class TemplateTally {
       this.stats.set(cluster.id, stat);
     }
     stat.count++;
-    stat.lastSeen = now;
+    // Lines may come a little out of order (event time).
+    if (now > stat.lastSeen) stat.lastSeen = now;
+    else if (now < stat.firstSeen) stat.firstSeen = now;
     stat.offerExample(message);
   }
 
@@ -160,6 +162,8 @@ export class Incident {
   summary: Summary | null = null;
   summarizer: SummarizerState;
   readonly alert: AlertState = { posts: 0, resolvedPosted: false };
+  /** Found while catching up on old lines and not notified (yet): no alert, no summary. */
+  backlog = false;
   /** Resolved by listeners waiting on the summary (the first alert post). */
   private summaryWaiters: (() => void)[] = [];
 
@@ -263,6 +267,7 @@ export function incidentView(i: Incident, options: { templates?: number } = {}) 
     model: i.model,
     status: i.status,
     reason: i.reason,
+    backlog: i.backlog,
     severity: i.alert.severity ?? i.severity,
     started_at: iso(i.startedAt),
     ended_at: iso(i.endedAt),

@@ -16,6 +16,12 @@ import { incidentView, type Incident, type IncidentView } from './incidents.js';
  * templates), the optional summarizer and Alertmanager notifier, their metrics, the incidents for
  * /api/incidents, and their part of the checkpoint. Bursts are logged here, one line when one
  * starts and one when it ends.
+ *
+ * Catching up never pages for the past: a burst found while the reader is more than
+ * anomaly.event_time.notify_max_lag_seconds behind the log (a backlog after a restart, a first
+ * start with --from-beginning, a tailer that fell behind) is recorded as an incident with its real
+ * times, but the summarizer is asked and Alertmanager told only if it is still going once the
+ * reader has caught up. One that ended before is marked `backlog` and never notified.
  */
 
 export interface AnomalySignalsConfig {
@@ -31,12 +37,24 @@ export class AnomalySignals implements IncidentSource {
   readonly alerts: AlertmanagerNotifier | undefined;
   readonly summarizerMetrics = new SummarizerMetrics();
   readonly alertPosts = new AlertPostCounts();
+  private readonly maxLagMs: number;
+  private readonly replay: boolean;
+  /** Bursts found while catching up, still going: notified if they last until the reader is live. */
+  private readonly backlog = new Set<Incident>();
+  private timer: NodeJS.Timeout | undefined;
 
   constructor(
     config: AnomalySignalsConfig,
     private readonly log: Logger,
-    options: { clock?: () => number; client?: CompletionClient; healthy?: (baseUrl: string, signal: AbortSignal) => Promise<boolean> } = {},
+    options: {
+      clock?: () => number;
+      client?: CompletionClient;
+      healthy?: (baseUrl: string, signal: AbortSignal) => Promise<boolean>;
+      timing?: 'live' | 'replay';
+    } = {},
   ) {
+    this.maxLagMs = config.anomaly.event_time.notify_max_lag_seconds * 1000;
+    this.replay = options.timing === 'replay';
     const withSummarizer = summarizerEnabled(config.summarizer);
     if (withSummarizer) {
       this.summarizer = new Summarizer({
@@ -65,6 +83,7 @@ export class AnomalySignals implements IncidentSource {
       maxLabelLength: config.labels.max_value_length,
       summarizerEnabled: withSummarizer,
       ...(options.clock !== undefined ? { clock: options.clock } : {}),
+      ...(options.timing !== undefined ? { timing: options.timing } : {}),
       onBurstStart: (i) => this.started(i),
       onBurstEnd: (i) => this.ended(i),
     });
@@ -75,8 +94,38 @@ export class AnomalySignals implements IncidentSource {
       { incident: i.id, model: i.model, reason: i.reason, lines: i.tally.lines, threshold_lines: i.thresholdLines, template_summary: i.templateSummary() },
       'error burst started',
     );
+    if (this.live()) this.notify(i);
+    else {
+      i.backlog = true;
+      this.backlog.add(i);
+    }
+  }
+
+  /** The reader is near the log's now (never in replay: old lines page no one). */
+  private live(): boolean {
+    return !this.replay && this.consumer.clock.lagMs() <= this.maxLagMs;
+  }
+
+  private notify(i: Incident): void {
+    i.backlog = false;
     this.summarizer?.request(i);
     this.alerts?.burstStarted(i);
+  }
+
+  /** Move the log's clock on (ending quiet bursts); notify backlog bursts still going once caught up. */
+  tick(): void {
+    this.consumer.tick();
+    if (this.backlog.size === 0) return;
+    const live = this.live();
+    for (const i of this.backlog) {
+      if (i.status === 'resolved') {
+        this.backlog.delete(i);
+        if (!i.summarySettled) i.settleSummary({ status: 'skipped', reason: 'found while catching up on old lines; over before the reader caught up' }, null);
+      } else if (live) {
+        this.backlog.delete(i);
+        this.notify(i);
+      }
+    }
   }
 
   private ended(i: Incident): void {
@@ -100,14 +149,25 @@ export class AnomalySignals implements IncidentSource {
     return i === undefined ? undefined : incidentView(i);
   }
 
-  start(): void {
-    this.consumer.start();
+  /** Tick once a second (unref'd: it never keeps the process alive). */
+  start(intervalMs = 1000): void {
+    if (this.timer === undefined) {
+      this.timer = setInterval(() => {
+        try {
+          this.tick();
+        } catch {
+          this.consumer.internalErrors++;
+        }
+      }, intervalMs);
+      this.timer.unref();
+    }
     this.alerts?.start();
   }
 
   /** Stop the timers, abort calls and posts in flight (bounded: aborted calls settle at once). */
   async stop(): Promise<void> {
-    this.consumer.stop();
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.timer = undefined;
     this.alerts?.stop();
     await this.summarizer?.stop();
   }

@@ -30,8 +30,9 @@ class Receiver {
     await new Promise((r) => this.server?.close(r));
   }
 
+  /** Waits for I/O, not for a time: the deadline only turns a hang into a failure. */
   async waitFor(n: number): Promise<void> {
-    const deadline = Date.now() + 5000;
+    const deadline = Date.now() + 20_000;
     while (this.posts.length < n) {
       if (Date.now() > deadline) throw new Error(`expected ${n} posts, got ${this.posts.length}`);
       await new Promise((r) => setTimeout(r, 10));
@@ -83,7 +84,9 @@ describe('Alertmanager notifier (test v2 receiver)', () => {
     expect(first?.startsAt).toBe(new Date(incident.startedAt).toISOString());
     expect(Date.parse(first?.endsAt ?? '')).toBeGreaterThan(h.clock.now);
 
-    // Not due yet; then due.
+    // Not due yet; then due. The first post must have settled (the receiver sees it before the
+    // notifier has its answer); the test drives the ticks, never the wall clock.
+    await h.signals.alerts!.idle();
     h.signals.alerts!.tick(h.clock.now + 1000);
     h.clock.now += 60_000;
     h.signals.alerts!.tick();
@@ -99,9 +102,10 @@ describe('Alertmanager notifier (test v2 receiver)', () => {
     expect(resolved?.endsAt).toBe(new Date(incident.endedAt as number).toISOString());
     expect(incident.alert.resolvedPosted).toBe(true);
     // Nothing more after the resolve.
+    await h.signals.alerts!.idle();
     h.clock.now += 600_000;
     h.signals.alerts!.tick();
-    await new Promise((r) => setTimeout(r, 50));
+    await h.signals.alerts!.idle();
     expect(am.posts).toHaveLength(3);
     expect([...h.signals.alertPosts.counts]).toEqual([3, 0, 0]);
   });
@@ -133,15 +137,15 @@ describe('Alertmanager notifier (test v2 receiver)', () => {
     const h = make({ alertmanager: { url: amUrl, resend_interval_ms: 1000 } });
     const incident = burst(h, 'm', 100, (i) => `worker crashed ${i}`);
     await am.waitFor(1);
-    await new Promise((r) => setTimeout(r, 20));
+    await h.signals.alerts!.idle();
     expect(h.signals.alertPosts.counts[1]).toBe(1);
     quiet(h);
     await am.waitFor(2);
+    await h.signals.alerts!.idle();
     am.status = 200;
-    await new Promise((r) => setTimeout(r, 20));
     h.signals.alerts!.tick();
     await am.waitFor(3);
-    await new Promise((r) => setTimeout(r, 20));
+    await h.signals.alerts!.idle();
     expect(incident.alert.resolvedPosted).toBe(true);
     expect([...h.signals.alertPosts.counts]).toEqual([1, 2, 0]);
   });

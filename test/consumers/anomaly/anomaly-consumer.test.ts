@@ -19,6 +19,8 @@ function consumer(overrides: Record<string, unknown> = {}, maxModels = 100, star
     onBurstStart: (i) => started.push(i),
     onBurstEnd: (i) => ended.push(i),
   });
+  // The log's first line, at the clock's start: baselines count from here (event time).
+  c.consume({ status: 'success' });
   return { c, clock, started, ended };
 }
 
@@ -132,7 +134,8 @@ describe('AnomalyConsumer', () => {
   it('counts WARN/ERROR levels on success lines as error lines', () => {
     const { c, clock, started } = consumer({ burst: { min_lines: 5, factor: 1 } });
     c.consume({ status: 'success', model: 'm', level: 'WARN', errorMessage: 'slow' });
-    clock.now += 6000;
+    // One bucket must have closed: its 5 s and the 10 s it stays open for late lines.
+    clock.now += 16_000;
     for (let i = 0; i < 5; i++) c.consume({ status: 'success', model: 'm', level: 'ERROR', errorMessage: 'KV cache usage at 99%' });
     expect(started).toHaveLength(1);
     expect(incidentView(started[0] as Incident).lines_by_kind).toEqual({ level_warn: 1, level_error: 5 });

@@ -1,4 +1,4 @@
-import { fallbackMessage } from '../consumers/anomaly/anomaly-consumer.js';
+import { AnomalyConsumer, fallbackMessage } from '../consumers/anomaly/anomaly-consumer.js';
 import type { AnomalyConfig } from '../consumers/anomaly/config.js';
 import { Drain } from '../consumers/anomaly/drain.js';
 import { countFindings, QUALITY_CHECKS, QualityChecker } from '../consumers/anomaly/quality-checks.js';
@@ -67,9 +67,12 @@ export interface ReportAggregateOptions {
   /** Cap on distinct model names (labels.max_values) and their length, as for the metrics. */
   maxModels: number;
   maxModelNameLength: number;
-  /** Quality checks and error templates; undefined when anomaly.enabled is false. */
+  /** Quality checks, error templates and bursts; undefined when anomaly.enabled is false. */
   anomaly: AnomalyConfig | undefined;
 }
+
+/** Incidents a report lists at least (anomaly.max_incidents is sized for the live API). */
+const REPORT_MAX_INCIDENTS = 1000;
 
 /**
  * The report's consumer: per model, counts by status and the values of every latency and token
@@ -82,6 +85,8 @@ export class ReportAggregate implements EventConsumer {
   readonly models: CappedStates<ModelAggregate>;
   readonly timeline = new Timeline();
   readonly drain: Drain | undefined;
+  /** Error bursts on the log's own clock, exactly as the sidecar finds them (its consumer, in replay timing). */
+  readonly bursts: AnomalyConsumer | undefined;
   firstTimestamp = Infinity;
   lastTimestamp = -Infinity;
   withoutTimestamp = 0;
@@ -95,7 +100,19 @@ export class ReportAggregate implements EventConsumer {
     if (options.anomaly !== undefined) {
       this.checker = new QualityChecker(options.anomaly);
       this.drain = new Drain({ similarity: options.anomaly.template_similarity, maxClusters: options.anomaly.max_templates });
+      this.bursts = new AnomalyConsumer({
+        config: { ...options.anomaly, max_incidents: Math.max(options.anomaly.max_incidents, REPORT_MAX_INCIDENTS) },
+        maxModels: options.maxModels,
+        maxLabelLength: options.maxModelNameLength,
+        timing: 'replay',
+        qualityChecks: false,
+      });
     }
+  }
+
+  /** The log has ended: bursts still open end as they would have with nothing more logged. */
+  finish(): void {
+    this.bursts?.finish();
   }
 
   /** Events whose model name was folded into __other__ by the cap. */
@@ -137,6 +154,7 @@ export class ReportAggregate implements EventConsumer {
     }
 
     if (failed) m.countError(status, event.errorType);
+    this.bursts?.consume(event);
     const checker = this.checker;
     if (checker === undefined) return;
     if (event.output !== undefined) {

@@ -1,3 +1,4 @@
+import { templateId, type BurstReason, type Severity } from '../consumers/anomaly/incidents.js';
 import { QUALITY_CHECKS, type QualityCheck } from '../consumers/anomaly/quality-checks.js';
 import { REQUEST_STATUSES, type RequestStatus } from '../events/event.js';
 import { INVALID_REASONS, LINE_RESULTS, LINE_WARNINGS, type InvalidReason, type LineStats, type LineWarning } from '../pipeline/line-stats.js';
@@ -16,6 +17,8 @@ export const REPORT_SCHEMA_VERSION = 1;
 
 /** Error templates listed in the report. */
 export const TOP_TEMPLATES = 10;
+/** Templates listed per incident. */
+export const INCIDENT_TEMPLATES = 5;
 
 export interface ReportInput {
   path: string;
@@ -71,6 +74,27 @@ export interface TimelineBucketReport {
   e2e_latency_seconds: { p50: number; p95: number; p99: number } | null;
 }
 
+/** One error burst, found on the log's own clock by the sidecar's burst detector. */
+export interface IncidentReport {
+  id: string;
+  model: string;
+  reason: BurstReason;
+  severity: Severity;
+  /** RFC 3339: the line that started the burst, and when it was judged over (quiet_seconds after the window fell below the threshold). */
+  started_at: string;
+  ended_at: string;
+  started_unix_seconds: number;
+  ended_unix_seconds: number;
+  duration_seconds: number;
+  /** ERROR/WARN lines in the incident, the window that led up to it included. */
+  lines: number;
+  peak_window_lines: number;
+  threshold_lines: number;
+  baseline_lines_per_minute: number;
+  error_types: Record<string, number>;
+  top_templates: { id: string; template: string; count: number }[];
+}
+
 export interface Report {
   schema_version: number;
   generator: string;
@@ -101,6 +125,13 @@ export interface Report {
     distinct_templates: number;
     templates_evicted: number;
     top: { template: string; count: number; share_of_error_lines: number }[];
+  };
+  /** Error bursts, oldest first; empty when anomaly.enabled is false or none was found. */
+  incidents: IncidentReport[];
+  incident_detection: {
+    enabled: boolean;
+    /** Incidents beyond the report's cap (the oldest), not listed. */
+    not_listed: number;
   };
   lines: {
     total: number;
@@ -158,6 +189,8 @@ export function buildReport(agg: ReportAggregate, stats: LineStats, options: Bui
     models: models.map((m) => ({ model: m.model, ...scopeReport(m, span, quality) })),
     model_names_folded: agg.modelsFolded,
     error_templates: templates(agg),
+    incidents: incidents(agg),
+    incident_detection: { enabled: agg.bursts !== undefined, not_listed: agg.bursts?.incidents.dropped ?? 0 },
     lines: lineReport(stats),
     timeline: timeline(agg),
     histograms: { e2e_latency_seconds: histogramBins(all.e2e), prompt_tokens: histogramBins(all.promptTokens), completion_tokens: histogramBins(all.completionTokens) },
@@ -237,6 +270,36 @@ function scopeReport(s: Scope, span: number | null, withQuality: boolean): Scope
       ? { responses_checked: s.qualityChecked, issues: Object.fromEntries(QUALITY_CHECKS.map((c, i) => [c, s.quality[i] as number])) as Record<QualityCheck, number> }
       : null,
   };
+}
+
+function incidents(agg: ReportAggregate): IncidentReport[] {
+  if (agg.bursts === undefined) return [];
+  return agg.bursts.incidents
+    .list()
+    .reverse()
+    .map((i) => {
+      const end = i.endedAt ?? i.lastLineAt;
+      return {
+        id: i.id,
+        model: i.model,
+        reason: i.reason,
+        severity: i.severity,
+        started_at: new Date(i.startedAt).toISOString(),
+        ended_at: new Date(end).toISOString(),
+        started_unix_seconds: i.startedAt / 1000,
+        ended_unix_seconds: end / 1000,
+        duration_seconds: (end - i.startedAt) / 1000,
+        lines: i.tally.lines,
+        peak_window_lines: i.peakWindowLines,
+        threshold_lines: i.thresholdLines,
+        baseline_lines_per_minute: Math.round(i.baselinePerMinute * 100) / 100,
+        error_types: Object.fromEntries([...i.tally.errorTypes].sort((a, b) => b[1] - a[1])),
+        top_templates: i.tally
+          .top()
+          .slice(0, INCIDENT_TEMPLATES)
+          .map((t) => ({ id: templateId(t.cluster.id), template: t.cluster.template, count: t.count })),
+      };
+    });
 }
 
 function templates(agg: ReportAggregate): Report['error_templates'] {

@@ -62,6 +62,7 @@ export async function runReport(options: ReportRunOptions): Promise<Report> {
   } finally {
     progress.stop();
   }
+  aggregate.finish();
   return buildReport(aggregate, pipeline.stats, { generator: options.generator, inputs, exactValueLimit: options.exactValueLimit });
 }
 

@@ -280,7 +280,7 @@ describe('llmtail report formats', () => {
 
   it('json: the documented top-level schema', async () => {
     const r = await jsonReport(['--preset', 'flat', path.join(dir, 'known.jsonl')]);
-    expect(Object.keys(r)).toEqual(['schema_version', 'generator', 'inputs', 'percentiles', 'time', 'overall', 'models', 'model_names_folded', 'error_templates', 'lines', 'timeline', 'histograms']);
+    expect(Object.keys(r)).toEqual(['schema_version', 'generator', 'inputs', 'percentiles', 'time', 'overall', 'models', 'model_names_folded', 'error_templates', 'incidents', 'incident_detection', 'lines', 'timeline', 'histograms']);
     expect(r.schema_version).toBe(1);
   });
 

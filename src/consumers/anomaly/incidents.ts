@@ -220,6 +220,8 @@ export class Incident {
 export class IncidentStore {
   private readonly incidents: Incident[] = [];
   private seq = 0;
+  /** Incidents dropped beyond the cap. */
+  dropped = 0;
 
   constructor(private readonly max: number) {}
 
@@ -233,6 +235,7 @@ export class IncidentStore {
     while (this.incidents.length > this.max) {
       const i = this.incidents.findIndex((x) => x.status === 'resolved');
       this.incidents.splice(i === -1 ? 0 : i, 1);
+      this.dropped++;
     }
   }
 

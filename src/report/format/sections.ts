@@ -35,6 +35,7 @@ export function reportSections(r: Report, options: SectionOptions): Section[] {
   sections.push(errorsSection('Errors by type', r.overall));
   sections.push(qualitySection(r.overall));
   sections.push(templatesSection(r));
+  sections.push(incidentsSection(r));
   if (options.byModel) for (const m of r.models) sections.push(modelSection(m));
   sections.push(linesSection(r));
   sections.push(methodSection(r));
@@ -178,6 +179,34 @@ function templatesSection(r: Report): Section {
     { kind: 'note', text: `${fmtCount(t.error_lines)} error lines in ${fmtCount(t.distinct_templates)} templates (numbers, ids, IPs, e-mails, URLs and times masked).` },
   ];
   if (t.templates_evicted > 0) blocks.push({ kind: 'note', text: `${fmtCount(t.templates_evicted)} rarely seen templates were dropped (anomaly.max_templates); their lines are not in the counts above.` });
+  return { title, blocks };
+}
+
+function incidentsSection(r: Report): Section {
+  const title = 'Error bursts (incidents)';
+  if (!r.incident_detection.enabled) return { title, blocks: [{ kind: 'note', text: 'Not computed (anomaly.enabled is false).' }] };
+  if (r.incidents.length === 0) return { title, blocks: [{ kind: 'note', text: 'No error burst.' }] };
+  const blocks: Block[] = [
+    {
+      kind: 'table',
+      header: ['model', 'start', 'end', 'duration', 'lines', 'severity', 'top templates'],
+      numeric: [false, false, false, true, true, false, false],
+      rows: r.incidents.map((i) => [
+        i.model,
+        i.started_at,
+        i.ended_at,
+        fmtSpan(i.duration_seconds),
+        fmtCount(i.lines),
+        i.severity,
+        i.top_templates
+          .slice(0, 3)
+          .map((t) => `${fmtCount(t.count)}× ${t.template}`)
+          .join('; '),
+      ]),
+    },
+    { kind: 'note', text: "Timed by the log's own timestamps; a burst still going at the end of the input ends as if nothing more was logged." },
+  ];
+  if (r.incident_detection.not_listed > 0) blocks.push({ kind: 'note', text: `${fmtCount(r.incident_detection.not_listed)} earlier incidents are not listed.` });
   return { title, blocks };
 }
 

@@ -91,6 +91,7 @@ describe('Alertmanager notifier (test v2 receiver)', () => {
     h.clock.now += 60_000;
     h.signals.alerts!.tick();
     await am.waitFor(2);
+    await h.signals.alerts!.idle();
     expect(am.posts[1]?.[0]?.labels).toEqual(first?.labels);
     expect(Date.parse(am.posts[1]?.[0]?.endsAt ?? '')).toBeGreaterThan(h.clock.now);
 
@@ -100,9 +101,9 @@ describe('Alertmanager notifier (test v2 receiver)', () => {
     const resolved = am.posts[2]?.[0];
     expect(resolved?.labels).toEqual(first?.labels);
     expect(resolved?.endsAt).toBe(new Date(incident.endedAt as number).toISOString());
+    await h.signals.alerts!.idle();
     expect(incident.alert.resolvedPosted).toBe(true);
     // Nothing more after the resolve.
-    await h.signals.alerts!.idle();
     h.clock.now += 600_000;
     h.signals.alerts!.tick();
     await h.signals.alerts!.idle();
@@ -123,6 +124,38 @@ describe('Alertmanager notifier (test v2 receiver)', () => {
     expect(alert?.annotations.description).toContain('No LLM summary (pending).');
     expect(alert?.annotations.llm_summary).toBeUndefined();
     expect(incident.summarizer.status).toBe('pending');
+  });
+
+  it('catching up never pages for the past: a burst over before the reader caught up is recorded, one still going then is posted', async () => {
+    const h = make({ alertmanager: { url: amUrl } });
+    const t0 = h.clock.now;
+    const line = (t: number, status: 'success' | 'error', message = 'worker crashed') =>
+      h.signals.consumer.consume({ status, model: 'm', timestamp: t / 1000, errorType: 'oom', errorMessage: message });
+    // The reader is three hours behind: a minute of traffic, a burst, two quiet minutes.
+    h.clock.now = t0 + 3 * 3_600_000;
+    for (let t = t0; t < t0 + 60_000; t += 500) line(t, 'success');
+    for (let k = 0; k < 100; k++) line(t0 + 60_000 + k * 100, 'error');
+    for (let t = t0 + 70_000; t < t0 + 200_000; t += 500) line(t, 'success');
+    h.signals.tick();
+    const [past] = h.started();
+    expect(past).toMatchObject({ status: 'resolved', backlog: true });
+    expect(past?.startedAt).toBeGreaterThanOrEqual(t0 + 60_000);
+    // Caught up to 400 s behind now, then a burst that runs until now: found while behind, still
+    // going once the reader has caught up — posted then.
+    const now = h.clock.now;
+    for (let t = now - 460_000; t < now - 400_000; t += 500) line(t, 'success');
+    for (let t = now - 400_000; t <= now; t += 100) line(t, 'error', 'decode failed');
+    const current = h.started()[1];
+    expect(current?.status).toBe('active');
+    expect(now - (current?.startedAt ?? 0)).toBeGreaterThan(300_000);
+    await h.signals.alerts!.idle();
+    expect(am.posts).toHaveLength(0);
+    h.signals.tick();
+    await am.waitFor(1);
+    expect(am.posts[0]?.[0]?.labels.incident_id).toBe(current?.id);
+    expect(current?.backlog).toBe(false);
+    await h.signals.alerts!.idle();
+    expect(am.posts).toHaveLength(1);
   });
 
   it('posts at once without a summarizer', async () => {

@@ -82,7 +82,7 @@ async function baseline(file: string): Promise<{ lines: number; seconds: number 
  */
 async function replay(file: string, core = false): Promise<{ lines: number; seconds: number; sidecar: Sidecar }> {
   const config = configSchema.parse(core ? { anomaly: { enabled: false } } : {});
-  const sidecar = new Sidecar(config, createLogger('error', 'json'), { processMetrics: false, gpu: false });
+  const sidecar = new Sidecar(config, createLogger('error', 'json'), { processMetrics: false, gpu: false, timing: 'replay' });
   const t0 = performance.now();
   await replayFile(file, sidecar.pipeline);
   const seconds = (performance.now() - t0) / 1000;
@@ -120,7 +120,7 @@ function replayMemory(file: string): { rss: number; maxRss: number } {
     const { replayFile } = await import(${JSON.stringify(replay)});
     const { configSchema } = await import(${JSON.stringify(schema)});
     const { createLogger } = await import(${JSON.stringify(logger)});
-    const s = new Sidecar(configSchema.parse({}), createLogger('error', 'json'), { processMetrics: false, gpu: false });
+    const s = new Sidecar(configSchema.parse({}), createLogger('error', 'json'), { processMetrics: false, gpu: false, timing: 'replay' });
     await replayFile(${JSON.stringify(file)}, s.pipeline);
     await s.registry.render(false);
     process.stdout.write(JSON.stringify({ rss: process.memoryUsage().rss, maxRss: process.resourceUsage().maxRSS * 1024 }));`;
@@ -131,7 +131,7 @@ function replayMemory(file: string): { rss: number; maxRss: number } {
 /** Render time of /metrics with about `target` series in the exposition. */
 async function renderAtSeries(target: number): Promise<{ series: number; ms: number; openMetricsMs: number }> {
   const config = configSchema.parse({ labels: { max_values: 100_000 } });
-  const sidecar = new Sidecar(config, createLogger('error', 'json'), { processMetrics: false, gpu: false });
+  const sidecar = new Sidecar(config, createLogger('error', 'json'), { processMetrics: false, gpu: false, timing: 'replay' });
   const splitter = sidecar.pipeline.splitter();
   let series = 0;
   for (let model = 0; series < target; model++) {

@@ -55,10 +55,12 @@ export class EventClock {
    * backwards, so the caller can close what was open on the old timeline.
    */
   place(timestampSeconds: number | undefined, onBackwardJump?: (from: number, to: number) => void): number {
-    const wall = this.o.wall();
-    if (timestampSeconds === undefined || !Number.isFinite(timestampSeconds)) return this.retime(0, wall);
+    // Replay needs read time only for lines without a timestamp: no clock call per line.
+    const live = this.o.mode === 'live';
+    if (timestampSeconds === undefined || !Number.isFinite(timestampSeconds)) return this.retime(0, this.o.wall());
+    const wall = live ? this.o.wall() : this.nowSetAtWall;
     const t = timestampSeconds * 1000;
-    if (this.o.mode === 'live' && t > wall + this.o.maxFutureMs) return this.retime(1, wall);
+    if (live && t > wall + this.o.maxFutureMs) return this.retime(1, wall);
     if (Number.isNaN(this.now)) {
       this.origin = t;
       return this.set(t, wall);

@@ -1,4 +1,5 @@
-import { PRESETS, type Preset, type PresetName } from '../../src/events/presets.js';
+import { mappingSpecSchema } from '../../src/events/mapping-spec.js';
+import { PRESETS, type PresetName } from '../../src/events/presets.js';
 import { Rng } from '../../src/simulator/random.js';
 
 /**
@@ -65,15 +66,14 @@ function line(rng: Rng, o: CorpusDraw): string {
 
 /** The preset's example with every mapped path set, some to hostile strings or numbers. */
 function requestLike(rng: Rng, o: CorpusDraw, preset: PresetName): Record<string, unknown> {
-  const p: Preset = PRESETS[preset];
-  const record = JSON.parse(p.example) as Record<string, unknown>;
-  for (const spec of Object.values(p.mapping.fields)) {
+  // Parsed as the decoder parses it: every field spec becomes { path }.
+  const mapping = mappingSpecSchema.parse(PRESETS[preset].mapping);
+  const record = exampleRecord(PRESETS[preset].example);
+  for (const spec of Object.values(mapping.fields)) {
     if (spec === undefined || rng.chance(0.3)) continue;
-    const paths = (typeof spec === 'string' ? spec : spec.path).split('|');
-    const path = rng.pick(paths);
-    setPath(record, path, fieldValue(rng, o));
+    setPath(record, rng.pick(spec.path.split('|')), fieldValue(rng, o));
   }
-  const matches = p.mapping.match;
+  const matches = mapping.match;
   if (matches !== undefined && matches.length > 0 && rng.chance(0.7)) {
     // Meet one match entry, so the line is a request of a preset with match rules.
     for (const [path, rule] of Object.entries(rng.pick(matches))) {
@@ -82,6 +82,16 @@ function requestLike(rng: Rng, o: CorpusDraw, preset: PresetName): Record<string
     }
   }
   return record;
+}
+
+/** The example line as an object to fill in; {} for an example that is not one (a preset yet to come). */
+function exampleRecord(example: string): Record<string, unknown> {
+  try {
+    const v: unknown = JSON.parse(example);
+    return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
 }
 
 function fieldValue(rng: Rng, o: CorpusDraw): unknown {

@@ -34,8 +34,8 @@ export class LabelLimiter {
   }
 
   /**
-   * The admitted value of a raw value that was admitted before, or of an admitted value itself
-   * (both map to themselves); never counts a fold. For callers that cache by raw value.
+   * For callers that cache by raw value: a raw value admitted before gives its cut form, an
+   * admitted value (or __other__) gives itself. Never counts a fold.
    */
   admittedOf(label: number, value: string): string {
     return (this.admitted[label] as Map<string, string>).get(value) ?? this.readmit(value);

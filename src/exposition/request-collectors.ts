@@ -1,9 +1,10 @@
 import { REQUEST_HISTOGRAMS } from '../consumers/metrics/definitions.js';
 import type { Histogram } from '../consumers/metrics/histogram.js';
+import { cutLabelValue } from '../consumers/metrics/label-limiter.js';
 import type { RequestMetrics } from '../consumers/metrics/request-metrics.js';
 import { single, type Collector, type Sample } from './registry.js';
 
-/** OpenMetrics allows at most 128 characters of exemplar labels. */
+/** OpenMetrics allows at most 128 characters of exemplar labels (an id is cut without splitting a pair). */
 const EXEMPLAR_ID_MAX = 100;
 
 /** Collectors for the request metrics: counters and histograms per allowlisted label set. */
@@ -93,7 +94,7 @@ function pushHistogram(out: Sample[], name: string, h: Histogram, labels: Readon
     cumulative += h.counts[i] as number;
     const sample: Sample = { value: cumulative, labels: le[i] as { le: string }, sharedLabels: labels, metricName: bucketName };
     const ex = h.exemplar(i);
-    if (ex !== undefined) sample.exemplar = { labelSet: { request_id: ex.id.slice(0, EXEMPLAR_ID_MAX) }, value: ex.value, timestamp: ex.timestamp };
+    if (ex !== undefined) sample.exemplar = { labelSet: { request_id: cutLabelValue(ex.id, EXEMPLAR_ID_MAX) }, value: ex.value, timestamp: ex.timestamp };
     out.push(sample);
   }
   out.push({ value: h.sum, labels, metricName: `${name}_sum` });

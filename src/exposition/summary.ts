@@ -3,6 +3,7 @@ import type { Histogram } from '../consumers/metrics/histogram.js';
 import { histogramQuantile } from '../consumers/metrics/quantile.js';
 import type { RequestMetrics, RequestSeries } from '../consumers/metrics/request-metrics.js';
 import { INVALID_REASONS, LINE_RESULTS, type LineStats } from '../pipeline/line-stats.js';
+import { cellWidth, terminalCell } from '../report/format/cell.js';
 
 const index = (key: HistogramKey) => REQUEST_HISTOGRAMS.findIndex((h) => h.key === key);
 const E2E = index('e2e_latency');
@@ -45,8 +46,13 @@ function total(h: Histogram | undefined): string {
   return h === undefined ? '-' : String(h.sum);
 }
 
+/** Label values longer than this are cut with an ellipsis: one long model name must not widen every row. */
+export const MAX_LABEL_COLUMN = 48;
+
 /** Text columns (the labels) align left, numbers right. */
 function table(rows: string[][], textColumns: number): string {
-  const widths = (rows[0] as string[]).map((_, c) => Math.max(...rows.map((r) => (r[c] ?? '').length)));
-  return rows.map((r) => r.map((cell, c) => (c < textColumns ? cell.padEnd(widths[c] as number) : cell.padStart(widths[c] as number))).join('  ')).join('\n');
+  const cells = rows.map((r) => r.map((cell, c) => (c < textColumns ? terminalCell(cell, MAX_LABEL_COLUMN) : cell)));
+  const widths = (cells[0] as string[]).map((_, c) => Math.max(...cells.map((r) => cellWidth(r[c] ?? ''))));
+  const pad = (cell: string, c: number) => ' '.repeat((widths[c] as number) - cellWidth(cell));
+  return cells.map((r) => r.map((cell, c) => (c < textColumns ? cell + pad(cell, c) : pad(cell, c) + cell)).join('  ')).join('\n');
 }

@@ -3,7 +3,7 @@ import type { AnomalyConfig } from '../consumers/anomaly/config.js';
 import { Drain } from '../consumers/anomaly/drain.js';
 import { countFindings, QUALITY_CHECKS, QualityChecker } from '../consumers/anomaly/quality-checks.js';
 import type { EventConsumer } from '../consumers/consumer.js';
-import { CappedStates, LabelLimiter, OTHER_VALUE } from '../consumers/metrics/label-limiter.js';
+import { CappedStates, cutLabelValue, LabelLimiter, OTHER_VALUE } from '../consumers/metrics/label-limiter.js';
 import { REQUEST_STATUSES, type InferenceEvent, type RequestStatus } from '../events/event.js';
 import { isServerFailure } from '../events/status.js';
 import { Distribution, ExactValueBudget } from './distribution.js';
@@ -91,11 +91,13 @@ export class ReportAggregate implements EventConsumer {
   lastTimestamp = -Infinity;
   withoutTimestamp = 0;
   private readonly limiter: LabelLimiter;
+  private readonly maxNameLength: number;
   private readonly checker: QualityChecker | undefined;
 
   constructor(options: ReportAggregateOptions) {
     this.budget = new ExactValueBudget(options.exactValueLimit);
     this.limiter = new LabelLimiter(['model'], options.maxModels, options.maxModelNameLength);
+    this.maxNameLength = options.maxModelNameLength;
     this.models = new CappedStates(this.limiter, 0, (name) => new ModelAggregate(name, this.budget));
     if (options.anomaly !== undefined) {
       this.checker = new QualityChecker(options.anomaly);
@@ -153,7 +155,8 @@ export class ReportAggregate implements EventConsumer {
       this.withoutTimestamp++;
     }
 
-    if (failed) m.countError(status, event.errorType);
+    // Cut like the metrics' error_type label: a 10,000-character type must not fill the report.
+    if (failed) m.countError(status, cutLabelValue(event.errorType ?? '', this.maxNameLength));
     this.bursts?.consume(event);
     const checker = this.checker;
     if (checker === undefined) return;

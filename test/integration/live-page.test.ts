@@ -90,6 +90,8 @@ describe('the live page in Chromium', () => {
     expect(await page.locator('.chart canvas').count()).toBeGreaterThanOrEqual(CHART_IDS.length);
     expect(await page.locator('#chart-gpu-util .u-legend .u-series').count()).toBe(1 + 8);
     expect(await page.locator('.notice:visible').count()).toBe(0);
+    // Both GPU cards name the model of the fixture's eight identical GPUs.
+    expect(await page.locator('[data-gpu-models]').allTextContents()).toEqual(['8 × NVIDIA H100 80GB HBM3', '8 × NVIDIA H100 80GB HBM3']);
 
     await page.waitForSelector('#incidents .incident', { timeout: 10_000 });
     const incident = page.locator('#incidents .incident').first();
@@ -118,4 +120,31 @@ describe('the live page in Chromium', () => {
     expect(consoleErrors).toEqual([]);
     expect(pageErrors).toEqual([]);
   }, 120_000);
+
+  it('without GPU data, both GPU cards show the same notice instead of axes', async () => {
+    const plain = await startCli(['demo', '--rate', '30', '--gpu', 'off', '--web.listen-address', '127.0.0.1:0'], { env: { LLMTAIL_UI_RESOLUTION_SECONDS: '1' } });
+    try {
+      const page = await context.newPage();
+      page.on('pageerror', (e) => pageErrors.push(e.message));
+      await page.goto(plain.url('/'));
+      // Rendered at least twice: the GPU cards are drawn (or not) on every refresh.
+      await page.waitForFunction(() => Number(document.getElementById('chart-lines')?.dataset.points ?? 0) > 1, undefined, { timeout: 20_000 });
+      for (const id of ['chart-gpu-memory', 'chart-gpu-util']) {
+        const card = page.locator(`article:has(#${id})`);
+        expect(await card.locator('.notice').isVisible(), id).toBe(true);
+        expect(await card.locator('.notice').textContent(), id).toBe('No GPU: nvidia-smi was not found on this host (or gpu.enabled is off).');
+        expect(await page.locator(`#${id}`).isHidden(), id).toBe(true);
+        expect(await page.locator(`#${id} canvas`).count(), id).toBe(0);
+        expect(await card.locator('[data-gpu-models]').textContent(), id).toBe('');
+      }
+      expect(await page.locator('.notice:visible').count()).toBe(2);
+      expect(await page.locator('#tile-gpu [data-value]').textContent()).toBe('off');
+      mkdirSync(ARTIFACTS, { recursive: true });
+      await page.screenshot({ path: path.join(ARTIFACTS, 'live-page-no-gpu.png'), fullPage: true });
+      await page.close();
+      expect(pageErrors).toEqual([]);
+    } finally {
+      await plain.stop();
+    }
+  }, 60_000);
 });

@@ -97,3 +97,21 @@ describe('ReportAggregate', () => {
     expect(m0?.errors_by_type[0]).toEqual({ status: 'error', error_type: '__other__', count: 50 });
   });
 });
+
+describe('ReportAggregate: names from the log are cut like label values', () => {
+  it('a 10,000-character model name and error type are cut to labels.max_value_length', () => {
+    const long = 'e'.repeat(10_000);
+    const { report } = aggregate(
+      [
+        { status: 'error', model: long, errorType: long },
+        { status: 'timeout', model: long, errorType: long },
+      ],
+      { maxModelNameLength: 20 },
+    );
+    expect(report.models.map((m) => m.model)).toEqual(['e'.repeat(20)]);
+    expect(report.overall.errors_by_type.map((e) => [e.status, e.error_type])).toEqual([
+      ['error', 'e'.repeat(20)],
+      ['timeout', 'e'.repeat(20)],
+    ]);
+  });
+});

@@ -1,9 +1,10 @@
+import { cutLabelValue } from '../../consumers/metrics/label-limiter.js';
 import { single, type Collector, type Sample } from '../../exposition/registry.js';
 import { FAILURE_REASONS } from './exit-codes.js';
 import { GAUGE_FIELDS } from './fields.js';
 import type { GpuState } from './state.js';
 
-/** Longest process_name label value; paths can be long, label values should not be. */
+/** Longest process_name label value; paths can be long, label values should not be (cut whole characters). */
 const MAX_PROCESS_NAME = 128;
 
 /**
@@ -94,7 +95,7 @@ function processCollectors(state: GpuState): Collector[] {
         const out: Sample[] = [];
         for (const p of state.freshProcesses() ?? []) {
           if (p.bytes === undefined) continue;
-          out.push({ value: p.bytes, labels: { gpu: index.get(p.uuid) ?? '', uuid: p.uuid, pid: p.pid, process_name: p.name.slice(0, MAX_PROCESS_NAME) } });
+          out.push({ value: p.bytes, labels: { gpu: index.get(p.uuid) ?? '', uuid: p.uuid, pid: p.pid, process_name: cutLabelValue(p.name, MAX_PROCESS_NAME) } });
         }
         return out;
       },

@@ -293,11 +293,14 @@ export class AnomalyConsumer implements EventConsumer {
     this.limiter.restore(state.limiter);
     this.states.clear();
     for (const s of state.models) {
-      const m = new ModelState(s.model);
-      if (s.quality.length === QUALITY_CHECKS.length) m.quality.set(s.quality);
-      m.consecutiveEmpty = s.consecutiveEmpty;
-      m.bursts = s.bursts;
-      this.states.set(s.model, m);
+      // Cut to this configuration's length; models that become one name are added up.
+      const model = this.limiter.readmit(s.model);
+      const known = this.states.get(model);
+      const m = known ?? new ModelState(model);
+      if (s.quality.length === QUALITY_CHECKS.length) s.quality.forEach((v, i) => (m.quality[i]! += v));
+      m.consecutiveEmpty = Math.max(m.consecutiveEmpty, s.consecutiveEmpty);
+      m.bursts += s.bursts;
+      if (known === undefined) this.states.set(model, m);
     }
     if (state.retimed?.length === this.clock.retimed.length) this.clock.retimed.set(state.retimed);
     if (state.jumps?.length === this.clock.jumps.length) this.clock.jumps.set(state.jumps);

@@ -57,10 +57,22 @@ export class Histogram {
   }
 
   restore(state: HistogramState): void {
-    if (state.counts.length !== this.counts.length) throw new Error(`bucket count changed: ${state.counts.length - 1} → ${this.bounds.length}`);
+    this.checkShape(state);
     this.counts.set(state.counts);
     this.sum = state.sum;
     this.count = state.count;
+  }
+
+  /** Adds a snapshot's counts (a restore where two saved series now share one label set). */
+  add(state: HistogramState): void {
+    this.checkShape(state);
+    for (let i = 0; i < this.counts.length; i++) this.counts[i]! += state.counts[i] as number;
+    this.sum += state.sum;
+    this.count += state.count;
+  }
+
+  private checkShape(state: HistogramState): void {
+    if (state.counts.length !== this.counts.length) throw new Error(`bucket count changed: ${state.counts.length - 1} → ${this.bounds.length}`);
   }
 
   /** The exemplar of bucket `i` (the last slot is +Inf), if one was recorded. */

@@ -3,8 +3,9 @@ export const OTHER_VALUE = '__other__';
 
 /**
  * Keeps every label's set of values bounded. The first `maxValues` distinct values of a label are
- * admitted (truncated to `maxLength` characters); later new values fold into `__other__`, and
- * `folded` counts the events that were folded, per label, so the loss is visible.
+ * admitted (cut to `maxLength` UTF-16 code units, never splitting a pair); later new values fold
+ * into `__other__`, and `folded` counts the events that were folded, per label, so the loss is
+ * visible. A raw value and its admitted value can differ: only the admitted one may be a label.
  */
 export class LabelLimiter {
   private readonly admitted: Map<string, string>[];
@@ -27,9 +28,25 @@ export class LabelLimiter {
       this.folded[label]!++;
       return OTHER_VALUE;
     }
-    const admitted = raw.length > this.maxLength ? truncate(raw, this.maxLength) : raw;
+    const admitted = cutLabelValue(raw, this.maxLength);
     seen.set(raw, admitted);
     return admitted;
+  }
+
+  /**
+   * For callers that cache by raw value: a raw value admitted before gives its cut form, an
+   * admitted value (or __other__) gives itself. Never counts a fold.
+   */
+  admittedOf(label: number, value: string): string {
+    return (this.admitted[label] as Map<string, string>).get(value) ?? this.readmit(value);
+  }
+
+  /**
+   * A value admitted under an earlier configuration (a checkpoint), cut to this one's length:
+   * a restart with a smaller labels.max_value_length must not bring back longer values.
+   */
+  readmit(value: string): string {
+    return value === OTHER_VALUE ? value : cutLabelValue(value, this.maxLength);
   }
 
   distinct(label: number): number {
@@ -47,7 +64,7 @@ export class LabelLimiter {
     state.admitted.forEach((pairs, i) => {
       const m = this.admitted[i] as Map<string, string>;
       m.clear();
-      for (const [raw, admitted] of pairs) m.set(raw, admitted);
+      for (const [raw, admitted] of pairs) m.set(raw, this.readmit(admitted));
     });
     this.folded.set(state.folded);
   }
@@ -59,8 +76,12 @@ export interface LabelLimiterState {
   folded: number[];
 }
 
-/** Cut to `max` UTF-16 units without splitting a surrogate pair (which would not encode as UTF-8). */
-function truncate(s: string, max: number): string {
+/**
+ * Cut to `max` UTF-16 units without splitting a surrogate pair (half a pair would not encode as
+ * UTF-8). Counting units, not code points, bounds both: a value within the cap is within it either way.
+ */
+export function cutLabelValue(s: string, max: number): string {
+  if (s.length <= max) return s;
   const last = s.charCodeAt(max - 1);
   return s.slice(0, last >= 0xd800 && last <= 0xdbff ? max - 1 : max);
 }

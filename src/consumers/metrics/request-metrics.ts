@@ -130,6 +130,8 @@ export class RequestMetrics implements EventConsumer {
    * label limiter is asked only about values the trie does not know yet. Values folded into
    * __other__ are not remembered under their own name (that would grow without bound), so they
    * always take the slower path — and are counted as folded each time, as they should be.
+   * A cut value is also kept under its raw form (an alias), so the values on the path may be raw:
+   * a new series takes its labels through the limiter, never from the path.
    */
   private seriesFor(event: InferenceEvent): RequestSeries {
     const n = this.labelSources.length;
@@ -140,14 +142,13 @@ export class RequestMetrics implements EventConsumer {
       let child = node.get(raw);
       if (child === undefined) {
         const admitted = this.limiter.value(i, raw);
+        values[i] = admitted;
         child = node.get(admitted);
         if (child === undefined) {
-          values[i] = admitted;
-          child = i === n - 1 ? this.newSeries(values) : new Map();
+          child = i === n - 1 ? this.newSeries(values, n) : new Map();
           node.set(admitted, child);
         }
         if (admitted !== raw && admitted !== OTHER_VALUE) node.set(raw, child);
-        values[i] = admitted;
       } else {
         values[i] = raw;
       }
@@ -156,7 +157,9 @@ export class RequestMetrics implements EventConsumer {
     return node as unknown as RequestSeries;
   }
 
-  private newSeries(values: readonly string[]): RequestSeries {
+  /** A series for values that may be raw aliases of admitted ones (only here, off the hot path, resolved). */
+  private newSeries(values: string[], n: number): RequestSeries {
+    for (let i = 0; i < n; i++) values[i] = this.limiter.admittedOf(i, values[i] as string);
     const series = new RequestSeries(this.labelObject(values));
     this.series.push(series);
     return series;
@@ -203,39 +206,53 @@ export class RequestMetrics implements EventConsumer {
     const problem = this.incompatibility(state);
     if (problem !== undefined) throw new Error(problem);
     this.limiter.restore(state.limiter);
+    // Values are cut again to this configuration's length; series that become one are added up.
     for (const s of state.series) {
       const series = this.seriesForValues(s.values);
-      series.requests = s.requests;
+      series.requests += s.requests;
       s.histograms.forEach((h, i) => {
         if (h === null) return;
-        const histogram = new Histogram(this.bounds[i] as Float64Array, this.options.exemplars && REQUEST_HISTOGRAMS[i]!.exemplars);
-        histogram.restore(h);
-        series.histograms[i] = histogram;
+        let histogram = series.histograms[i];
+        if (histogram === undefined) {
+          histogram = new Histogram(this.bounds[i] as Float64Array, this.options.exemplars && REQUEST_HISTOGRAMS[i]!.exemplars);
+          series.histograms[i] = histogram;
+        }
+        histogram.add(h);
       });
     }
     for (const e of state.errors) {
       const series = this.seriesForValues(e.values);
-      const created = { labels: { ...series.labels, [ERROR_TYPE_LABEL]: e.type }, count: e.count };
+      const type = this.limiter.readmit(e.type);
       let byType = this.errorsBySeries.get(series);
       if (byType === undefined) {
         byType = new Map();
         this.errorsBySeries.set(series, byType);
       }
-      byType.set(e.type, created);
+      const known = byType.get(type);
+      if (known !== undefined) {
+        known.count += e.count;
+        continue;
+      }
+      const created = { labels: { ...series.labels, [ERROR_TYPE_LABEL]: type }, count: e.count };
+      byType.set(type, created);
       this.errors.push(created);
     }
-    for (const [device, bytes] of state.gpuMemory) this.gpuMemory.set(device, { device, bytes });
+    for (const [raw, bytes] of state.gpuMemory) {
+      const device = this.limiter.readmit(raw);
+      this.gpuMemory.set(device, { device, bytes });
+    }
     this.lastEventTimestamp = state.lastEventTimestamp ?? undefined;
   }
 
-  /** The series for already-admitted label values (restore), created when missing. */
-  private seriesForValues(values: readonly string[]): RequestSeries {
+  /** The series for label values admitted before (restore), created when missing. */
+  private seriesForValues(saved: readonly string[]): RequestSeries {
+    const values = saved.map((v) => this.limiter.readmit(v));
     let node = this.trie;
     for (let i = 0; i < values.length; i++) {
       const v = values[i] as string;
       let child = node.get(v);
       if (child === undefined) {
-        child = i === values.length - 1 ? this.newSeries(values) : new Map();
+        child = i === values.length - 1 ? this.newSeries(values, values.length) : new Map();
         node.set(v, child);
       }
       node = child as Trie;

@@ -1,5 +1,6 @@
 import { stripControls } from '../escape.js';
 import type { Report } from '../report-data.js';
+import { cellWidth, terminalCell } from './cell.js';
 import { reportSections, reportTitle, type Block, type SectionOptions } from './sections.js';
 
 /** Plain text for a terminal: aligned columns, numbers right-aligned, no color, no control characters. */
@@ -22,25 +23,20 @@ function renderBlock(block: Block): string[] {
     case 'note':
       return [`  ${stripControls(block.text)}`];
     case 'table':
-      return alignedTable([block.header, ...block.rows].map((r) => r.map((cell) => clip(stripControls(cell)))), block.numeric);
+      return alignedTable([block.header, ...block.rows].map((r) => r.map((cell) => terminalCell(cell, MAX_CELL_CHARS))), block.numeric);
   }
 }
 
 /** Cells longer than this (error templates) are cut, so a row still fits a wide terminal. */
 const MAX_CELL_CHARS = 120;
 
-function clip(cell: string): string {
-  const chars = [...cell];
-  return chars.length > MAX_CELL_CHARS ? `${chars.slice(0, MAX_CELL_CHARS - 1).join('')}…` : cell;
-}
-
 /** Columns padded to their widest cell; a dashed rule under the header. */
 export function alignedTable(rows: string[][], numeric: boolean[]): string[] {
-  const widths = (rows[0] ?? []).map((_, c) => Math.max(...rows.map((r) => [...(r[c] ?? '')].length)));
+  const widths = (rows[0] ?? []).map((_, c) => Math.max(...rows.map((r) => cellWidth(r[c] ?? ''))));
   const line = (r: string[]) =>
     `  ${r
       .map((cell, c) => {
-        const pad = (widths[c] as number) - [...cell].length;
+        const pad = (widths[c] as number) - cellWidth(cell);
         return numeric[c] ? ' '.repeat(pad) + cell : cell + ' '.repeat(pad);
       })
       .join('  ')

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LabelLimiter, OTHER_VALUE } from '../../../src/consumers/metrics/label-limiter.js';
+import { cutLabelValue, LabelLimiter, OTHER_VALUE } from '../../../src/consumers/metrics/label-limiter.js';
 
 describe('LabelLimiter', () => {
   it('admits the first maxValues distinct values and folds later new ones into __other__', () => {
@@ -57,5 +57,34 @@ describe('LabelLimiter', () => {
   it('keeps punctuation verbatim', () => {
     const l = new LabelLimiter(['x'], 10, 100);
     expect(l.value(0, 'a,b"c\nd\\e')).toBe('a,b"c\nd\\e');
+  });
+
+  it('admittedOf maps a raw value seen before to its cut form, and an admitted value to itself, without counting folds', () => {
+    const l = new LabelLimiter(['x'], 1, 5);
+    expect(l.value(0, 'abcdefgh')).toBe('abcde');
+    expect(l.value(0, 'zzz')).toBe(OTHER_VALUE);
+    expect(l.admittedOf(0, 'abcdefgh')).toBe('abcde');
+    expect(l.admittedOf(0, 'abcde')).toBe('abcde');
+    expect(l.admittedOf(0, OTHER_VALUE)).toBe(OTHER_VALUE);
+    expect(l.folded[0]).toBe(1);
+  });
+
+  it('a restore under a smaller length cuts the saved admitted values (and never splits a pair)', () => {
+    const a = new LabelLimiter(['x'], 10, 100);
+    a.value(0, 'abcdefgh');
+    a.value(0, 'ab😀cd');
+    const b = new LabelLimiter(['x'], 10, 3);
+    b.restore(JSON.parse(JSON.stringify(a.snapshot())));
+    expect(b.value(0, 'abcdefgh')).toBe('abc');
+    expect(b.value(0, 'ab😀cd')).toBe('ab');
+    expect(b.readmit(OTHER_VALUE)).toBe(OTHER_VALUE);
+  });
+
+  it('cutLabelValue counts UTF-16 units and drops a pair that would be split at the cut', () => {
+    expect(cutLabelValue('abc', 3)).toBe('abc');
+    expect(cutLabelValue('😀😀', 3)).toBe('😀');
+    expect(cutLabelValue('😀😀', 4)).toBe('😀😀');
+    expect(cutLabelValue('a😀', 2)).toBe('a');
+    expect(cutLabelValue('"\n\u2028', 2)).toBe('"\n');
   });
 });

@@ -243,3 +243,90 @@ describe('RequestMetrics', () => {
     expect([...m.series.values()][0]?.labels).toEqual({ model: 'abcd' });
   });
 });
+
+describe('RequestMetrics: every label value is the admitted one', () => {
+  const LONG = `m-${'x'.repeat(10_000)}`;
+  const CUT = LONG.slice(0, 16);
+
+  /** Every label value of every family the aggregate exposes. */
+  function labelValues(m: RequestMetrics): string[] {
+    return [...m.series.flatMap((s) => Object.values(s.labels)), ...m.errors.flatMap((e) => Object.values(e.labels)), ...[...m.gpuMemory.keys()]];
+  }
+
+  it('a long value seen again under another label combination gets the cut value, not the raw one', () => {
+    const m = metrics({ labels: ['model', 'status', 'finish_reason'], maxLabelValueLength: 16 });
+    m.consume(ev({ model: LONG, finishReason: LONG }));
+    m.consume(ev({ model: LONG, status: 'error', errorType: LONG, finishReason: LONG }));
+    m.consume(ev({ model: LONG, status: 'timeout', finishReason: 'stop', device: LONG, gpuMemoryBytes: 1 }));
+    m.consume(ev({ model: LONG, finishReason: LONG }));
+    expect(m.series.map((s) => [s.labels, s.requests])).toEqual([
+      [{ model: CUT, status: 'success', finish_reason: CUT }, 2],
+      [{ model: CUT, status: 'error', finish_reason: CUT }, 1],
+      [{ model: CUT, status: 'timeout', finish_reason: 'stop' }, 1],
+    ]);
+    expect(m.errors.map((e) => e.labels.error_type)).toEqual([CUT, 'timeout']);
+    expect([...m.gpuMemory.keys()]).toEqual([CUT]);
+    for (const v of labelValues(m)) expect(v.length).toBeLessThanOrEqual(16);
+  });
+
+  it('the raw value and its cut form share one series', () => {
+    const m = metrics({ labels: ['model', 'status'], maxLabelValueLength: 16 });
+    m.consume(ev({ model: LONG }));
+    m.consume(ev({ model: CUT, status: 'error' }));
+    m.consume(ev({ model: LONG, status: 'error' }));
+    m.consume(ev({ model: CUT }));
+    expect(m.series.map((s) => [s.labels, s.requests])).toEqual([
+      [{ model: CUT, status: 'success' }, 2],
+      [{ model: CUT, status: 'error' }, 2],
+    ]);
+  });
+
+  it('values folded into __other__ stay __other__ under every label combination', () => {
+    const m = metrics({ labels: ['model', 'status'], maxValuesPerLabel: 1, maxLabelValueLength: 16 });
+    m.consume(ev({ model: 'a' }));
+    m.consume(ev({ model: LONG }));
+    m.consume(ev({ model: LONG, status: 'error' }));
+    expect(m.series.map((s) => s.labels)).toEqual([
+      { model: 'a', status: 'success' },
+      { model: OTHER_VALUE, status: 'success' },
+      { model: OTHER_VALUE, status: OTHER_VALUE },
+    ]);
+  });
+
+  it('after a restore, a long value seen before gets the cut value under a new label combination', () => {
+    const a = metrics({ labels: ['model', 'status'], maxLabelValueLength: 16 });
+    a.consume(ev({ model: LONG }));
+    const b = metrics({ labels: ['model', 'status'], maxLabelValueLength: 16 });
+    b.restore(JSON.parse(JSON.stringify(a.snapshot())));
+    b.consume(ev({ model: LONG }));
+    b.consume(ev({ model: LONG, status: 'rejected' }));
+    expect(b.series.map((s) => [s.labels, s.requests])).toEqual([
+      [{ model: CUT, status: 'success' }, 2],
+      [{ model: CUT, status: 'rejected' }, 1],
+    ]);
+  });
+
+  it('a restore under a smaller max_value_length cuts every saved value and adds up series that become one', () => {
+    const a = metrics({ labels: ['model', 'status'], maxLabelValueLength: 128 });
+    for (const model of ['model-one-a', 'model-one-b', LONG]) {
+      a.consume(ev({ model, e2eSeconds: 1 }));
+      a.consume(ev({ model, status: 'error', errorType: `${model}-failure`, device: `${model}-gpu`, gpuMemoryBytes: 5 }));
+    }
+    const b = metrics({ labels: ['model', 'status'], maxLabelValueLength: 9 });
+    b.restore(JSON.parse(JSON.stringify(a.snapshot())));
+    expect(b.series.map((s) => [s.labels, s.requests, hist(s, 'e2e_latency')?.count])).toEqual([
+      [{ model: 'model-one', status: 'success' }, 2, 2],
+      [{ model: 'model-one', status: 'error' }, 2, undefined],
+      [{ model: 'm-xxxxxxx', status: 'success' }, 1, 1],
+      [{ model: 'm-xxxxxxx', status: 'error' }, 1, undefined],
+    ]);
+    expect(b.errors.map((e) => [e.labels.error_type, e.count])).toEqual([
+      ['model-one', 2],
+      ['m-xxxxxxx', 1],
+    ]);
+    for (const v of labelValues(b)) expect(v.length).toBeLessThanOrEqual(9);
+    // The long raw value, seen again, joins its restored series.
+    b.consume(ev({ model: LONG, status: 'cancelled' }));
+    expect(b.series.at(-1)?.labels).toEqual({ model: 'm-xxxxxxx', status: 'cancelled' });
+  });
+});

@@ -181,7 +181,8 @@
       },
     },
     {
-      id: 'chart-gpu-util', format: fmt.percent, max: 1,
+      // gpu: like the memory card, a notice instead of empty axes and the models in the subtitle.
+      id: 'chart-gpu-util', format: fmt.percent, max: 1, gpu: true,
       series: function () {
         return data.gpus.map(function (g, i) { return { key: 'gpu.util.' + g.uuid, label: gpuLabel(g), color: PALETTE[i % PALETTE.length] }; });
       },

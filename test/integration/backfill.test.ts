@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -97,5 +97,15 @@ describe('backfill → promtool → Prometheus', () => {
       .map((l) => l.slice(0, -` ${end}`.length).replace(/,?job="llmtail",instance="backfill"/, '').replace('{}', ''));
     expect(lastStep.length).toBeGreaterThan(100);
     expect(lastStep.sort()).toEqual(replayed.sort());
+  });
+
+  it('stops with an error and writes nothing when the log spans more steps than --max-steps', async () => {
+    const out = path.join(dir, 'limited', 'history.om');
+    mkdirSync(path.dirname(out));
+    const run = await runCli(['backfill', path.join(dir, 'requests.jsonl'), '--out', out, '--max-steps', '100']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('--max-steps');
+    // Neither the output nor the spool directory beside it.
+    expect(readdirSync(path.dirname(out))).toEqual([]);
   });
 });

@@ -29,7 +29,10 @@ export async function readInputs(files: readonly string[], sink: LineSink): Prom
     try {
       await replayFile(file, sink);
     } catch (err) {
-      throw new Error(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      // Name the file for I/O errors (ENOENT, EACCES); anything else is not about reading it.
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === undefined) throw err;
+      throw new Error(`cannot read ${file}: ${code}`);
     }
   }
 }

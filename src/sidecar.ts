@@ -26,7 +26,7 @@ import { checkpointParts, type CheckpointParts } from './state/parts.js';
 /**
  * The whole data path for one configuration: sources → pipeline (decode) → consumers, the registry
  * that exposes what the consumers aggregated, and — with a state directory — the checkpoint that
- * makes counting exactly-once across restarts. `run`, `demo` and `replay` all build one.
+ * makes counting exactly-once across restarts. `run`, `demo`, `replay` and `backfill` all build one.
  */
 export class Sidecar {
   readonly pipeline: Pipeline;

@@ -50,6 +50,7 @@ type ClientMetric = Parameters<ClientRegistry['registerMetric']>[0];
  */
 export class MetricsRegistry {
   private readonly text = new client.Registry(client.Registry.PROMETHEUS_CONTENT_TYPE);
+  private readonly own: Collector[] = [];
 
   constructor(processMetrics = true) {
     if (processMetrics) {
@@ -70,6 +71,7 @@ export class MetricsRegistry {
   }
 
   add(collector: Collector): void {
+    this.own.push(collector);
     const family = {
       name: collector.name,
       help: collector.help,
@@ -78,6 +80,11 @@ export class MetricsRegistry {
       get: async (): Promise<FamilySnapshot> => ({ name: collector.name, help: collector.help, type: collector.type, values: collector.collect() }),
     };
     this.text.registerMetric(family as unknown as ClientMetric);
+  }
+
+  /** Our own families in registration order (not the library's process metrics): `backfill` reads them synchronously between lines. */
+  collectors(): readonly Collector[] {
+    return this.own;
   }
 
   async render(openMetrics: boolean): Promise<string> {

@@ -1,6 +1,11 @@
 import { isUtf8 } from 'node:buffer';
 import type { LineStats } from '../pipeline/line-stats.js';
 
+/** What a byte source pushes into: the pipeline, or `backfill`'s wrapper around it. */
+export interface LineSink {
+  splitter(): LineSplitter;
+}
+
 /**
  * Bytes → lines. Works on bytes, not strings, so a multi-byte UTF-8 character split across two
  * reads is decoded whole, and byte offsets stay exact for checkpoints. A partial last line is held

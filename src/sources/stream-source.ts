@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { Pipeline } from '../pipeline/pipeline.js';
+import type { LineSink } from './line-splitter.js';
 import type { Source, SourceStatus } from './source.js';
 
 /**
@@ -15,17 +15,17 @@ export class StreamSource implements Source {
 
   constructor(
     private readonly stream: Readable,
-    private readonly pipeline: Pipeline,
+    private readonly sink: LineSink,
   ) {
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
   }
 
-  static stdin(pipeline: Pipeline): StreamSource {
-    return new StreamSource(process.stdin, pipeline);
+  static stdin(sink: LineSink): StreamSource {
+    return new StreamSource(process.stdin, sink);
   }
 
   async start(): Promise<void> {
-    const splitter = this.pipeline.splitter();
+    const splitter = this.sink.splitter();
     this.open = true;
     this.stream.on('data', (chunk: Buffer) => splitter.push(chunk));
     this.stream.on('end', () => {

@@ -66,7 +66,7 @@ describe('configuration errors', () => {
 });
 
 describe('every command has --help', () => {
-  for (const cmd of ['run', 'demo', 'replay', 'check-config', 'simulate']) {
+  for (const cmd of ['run', 'demo', 'replay', 'backfill', 'check-config', 'simulate']) {
     it(cmd, async () => {
       const r = await runCli([cmd, '--help']);
       expect(r.code).toBe(0);

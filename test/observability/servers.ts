@@ -118,7 +118,8 @@ export interface QueryResult {
   data?: { resultType: string; result: { metric: Record<string, string>; value: [number, string] }[] };
 }
 
-export async function instantQuery(base: string, query: string): Promise<QueryResult> {
-  const res = await fetch(`${base}/api/v1/query`, { method: 'POST', body: new URLSearchParams({ query }) });
+/** `time`: evaluation time, epoch seconds (default: now). */
+export async function instantQuery(base: string, query: string, time?: number): Promise<QueryResult> {
+  const res = await fetch(`${base}/api/v1/query`, { method: 'POST', body: new URLSearchParams(time === undefined ? { query } : { query, time: String(time) }) });
   return (await res.json()) as QueryResult;
 }

@@ -27,6 +27,10 @@ export const COMMANDS = {
     summary: 'Read log files (or - for stdin; .gz too) through the pipeline and print a report: latency and TTFT percentiles, tokens, errors, quality, per model.',
     load: async () => (await import('./report.js')).reportCommand,
   },
+  backfill: {
+    summary: 'Write the metrics the sidecar would have exposed for log files, as OpenMetrics with a sample every --step of event time, for promtool tsdb create-blocks-from openmetrics.',
+    load: async () => (await import('./backfill.js')).backfillCommand,
+  },
   'check-config': {
     summary: 'Validate the configuration (file, environment, flags) and print the effective one.',
     load: async () => (await import('./check-config.js')).checkConfigCommand,

@@ -3,9 +3,8 @@ import { choiceFlag, helpText, parseCommand, UsageError, type CommandFlag } from
 import { formatSummary } from '../../exposition/summary.js';
 import { createLogger } from '../../log/logger.js';
 import { Sidecar } from '../../sidecar.js';
-import { replayFile } from '../../sources/file-replay.js';
-import { StreamSource } from '../../sources/stream-source.js';
 import type { Command } from './command.js';
+import { offlineConfig, readInputs } from './offline.js';
 
 const FLAGS: CommandFlag[] = [
   { flag: 'format', type: 'string', arg: 'FORMAT', help: 'Output: prometheus (text exposition), openmetrics, or summary (a table).', default: 'prometheus' },
@@ -25,28 +24,8 @@ export const replayCommand: Command = {
 
     const log = createLogger(cmd.config.log.level, cmd.config.log.format);
     // Replay reads only the named files; process metrics would make the output depend on the run.
-    // Old lines must not page anyone or cost model calls: no summarizer, no Alertmanager.
-    const config = {
-      ...cmd.config,
-      inputs: [],
-      web: { ...cmd.config.web, enable_ingest: false },
-      summarizer: { ...cmd.config.summarizer, base_url: '' },
-      alertmanager: { ...cmd.config.alertmanager, url: '' },
-    };
-    const sidecar = new Sidecar(config, log, { processMetrics: false, gpu: false, timing: 'replay' });
-    for (const file of cmd.positionals) {
-      if (file === '-') {
-        const stdin = StreamSource.stdin(sidecar.pipeline);
-        await stdin.start();
-        await stdin.done;
-        continue;
-      }
-      try {
-        await replayFile(file, sidecar.pipeline);
-      } catch (err) {
-        throw new Error(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-      }
-    }
+    const sidecar = new Sidecar(offlineConfig(cmd.config), log, { processMetrics: false, gpu: false, timing: 'replay' });
+    await readInputs(cmd.positionals, sidecar.pipeline);
     const out =
       format === 'summary' ? formatSummary(sidecar.requestMetrics, sidecar.pipeline.stats) : await sidecar.registry.render(format === 'openmetrics');
     await new Promise<void>((resolve) => process.stdout.write(out, () => resolve()));

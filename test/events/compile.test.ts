@@ -80,8 +80,24 @@ describe('match rules', () => {
     expect(m.isRequest({})).toBe(false);
   });
 
-  it('without match rules every object is a request', () => {
-    expect(compile({ fields: {} }).isRequest({})).toBe(true);
+  it('without match rules a line is a request only when it carries a request field (issue 16)', () => {
+    const m = compile({ fields: { timestamp: 'ts', request_id: 'id', level: 'level', e2e_latency: { path: 'took', unit: 'ms' }, model: 'engine' } });
+    expect(m.isRequest({})).toBe(false);
+    // A timestamp, an id and a level are any log line, not a request.
+    expect(m.isRequest({ ts: 1, id: 'x', level: 'INFO' })).toBe(false);
+    expect(m.isRequest({ took: 5 })).toBe(true);
+    expect(m.isRequest({ engine: 'e1' })).toBe(true);
+    // Present but unusable still makes a request (the field is then dropped and counted).
+    expect(m.isRequest({ took: 'fast' })).toBe(true);
+    expect(m.isRequest({ took: null })).toBe(false);
+    expect(compile({ fields: {} }).isRequest({ anything: 1 })).toBe(false);
+  });
+
+  it('null_values read as absent, in request detection and in fields, and let the next alternative win', () => {
+    const m = compile({ null_values: ['-', ''], fields: { e2e_latency: { path: 'a|b', unit: 's' } } });
+    expect(m.isRequest({ a: '-' })).toBe(false);
+    expect(m.isRequest({ a: '' })).toBe(false);
+    expect(m.extract({ a: '-', b: '2.5' }, () => undefined).e2eSeconds).toBe(2.5);
   });
 });
 

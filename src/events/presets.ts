@@ -237,7 +237,8 @@ export const PRESETS = {
       'ELK-shipped records (seed 003): `inference_time_ms` is the whole request as the app timed it, so it feeds both end-to-end and inference time; `response_length` is characters, not tokens, and is not used.',
     example:
       '{"timestamp":"2025-04-05T10:23:45Z","level":"INFO","request_id":"req_abc123xyz","prompt":"…","response_length":156,"inference_time_ms":892,"status":"success"}',
-    detect: ['response_length', 'inference_time_ms'],
+    // Not inference_time_ms: flat lines carry it too, and elk would read them wrongly.
+    detect: ['response_length'],
     mapping: {
       fields: {
         timestamp: { path: 'timestamp|@timestamp', format: 'auto' },

@@ -20,6 +20,9 @@ const ERROR_TYPE = 'error_type|error.type|error.code|error_code';
  */
 const sglang = (...paths: string[]): string => paths.flatMap((p) => [p, `out.meta_info.${p}`]).join('|');
 
+/** Envoy's access-log keys contain dots ("gen_ai.usage.input_tokens" is one key): escape them for a path. */
+const key = (...names: string[]): string => names.map((n) => n.replaceAll('.', '\\.')).join('|');
+
 // The real examples, from the study of what each server writes (test/fixtures/servers/).
 const SGLANG_EXAMPLE =
   "{\"request_parameters\": \"{\\\"rid\\\": \\\"b6a1f0c2d3e44f5a8b9c0d1e2f3a4b5c\\\", \\\"use_audio_in_video\\\": false, \\\"sampling_params\\\": {\\\"temperature\\\": 0.7, \\\"max_new_tokens\\\": 512, \\\"top_p\\\": 1.0, \\\"stop\\\": [], \\\"skip_special_tokens\\\": true}, \\\"return_logprob\\\": false, \\\"logprob_start_len\\\": -1, \\\"top_logprobs_num\\\": 0, \\\"return_text_in_logprobs\\\": true, \\\"stream\\\": true, \\\"log_metrics\\\": true, \\\"return_hidden_states\\\": false}\", \"id\": \"b6a1f0c2d3e44f5a8b9c0d1e2f3a4b5c\", \"finish_reason\": {\"type\": \"stop\", \"matched\": 151645}, \"prompt_tokens\": 1311, \"weight_version\": \"default\", \"num_retractions\": 0, \"forward_entry_time\": 1767608641.3533182, \"prefill_finished_time\": 1767608641.4364183, \"queue_time\": 0.029684219998307525, \"reasoning_tokens\": 0, \"completion_tokens\": 187, \"cached_tokens\": 1024, \"e2e_latency\": 2.4671903590019792, \"request_received_ts\": 1767608641.3121183, \"api_server_dispatch_finish_ts\": 1767608641.3164184, \"request_finished_ts\": 1767608643.7793086, \"decode_throughput\": 79.48717948717949, \"response_sent_to_client_ts\": 1767608643.7799182}";
@@ -87,23 +90,23 @@ export const PRESETS = {
     description:
       'Envoy AI Gateway\'s JSON access log with the field names of its docs (`gen_ai.*` keys, dots inside the key) and `llmRequestCosts` token metadata. `duration` is ms; TTFT and inter-token latency only from the two `gen_ai.server.*_ms` keys we suggest adding (streaming only). Token and model fields are null on failures; `response_flags` is the error type. Only POST lines are requests (health checks are GETs).',
     example: ENVOY_EXAMPLE,
-    detect: ['gen_ai\\.request\\.model', 'gen_ai\\.usage\\.input_tokens', 'gen_ai\\.response\\.model'],
+    detect: [key('gen_ai.request.model'), key('gen_ai.usage.input_tokens'), key('gen_ai.response.model')],
     mapping: {
       match: [{ method: { equals: ['POST'] } }],
       null_values: ['-'],
       fields: {
         timestamp: { path: 'start_time', format: 'auto' },
         request_id: 'x-request-id',
-        model: 'gen_ai\\.response\\.model|gen_ai\\.request\\.model',
+        model: key('gen_ai.response.model', 'gen_ai.request.model'),
         http_status: 'response_code',
         error_type: 'response_flags',
         error_message: 'upstream_transport_failure_reason|response_code_details',
         endpoint: 'x-envoy-origin-path',
         e2e_latency: { path: 'duration', unit: 'ms' },
-        time_to_first_token: { path: 'gen_ai\\.server\\.time_to_first_token_ms', unit: 'ms' },
-        time_per_output_token: { path: 'gen_ai\\.server\\.inter_token_latency_ms', unit: 'ms' },
-        prompt_tokens: 'gen_ai\\.usage\\.input_tokens',
-        completion_tokens: 'gen_ai\\.usage\\.output_tokens',
+        time_to_first_token: { path: key('gen_ai.server.time_to_first_token_ms'), unit: 'ms' },
+        time_per_output_token: { path: key('gen_ai.server.inter_token_latency_ms'), unit: 'ms' },
+        prompt_tokens: key('gen_ai.usage.input_tokens'),
+        completion_tokens: key('gen_ai.usage.output_tokens'),
       },
     },
   },

@@ -142,3 +142,47 @@ describe('llmtail run on SGLang hourly files (real process)', () => {
     expect(cli.stderr()).not.toContain(SECRET);
   });
 });
+
+describe('llmtail run with auto on a log mixing every server and their non-request lines (real process)', () => {
+  let dir: string;
+  let cli: RunningCli;
+  const noise = [
+    '{"timestamp":"2026-01-05T10:20:01.003214Z","level":"INFO","message":"Connected","target":"text_generation_router","filename":"router/src/main.rs","line_number":262}',
+    '{"timestamp":"2026-01-05T10:19:59.1Z","level":"ERROR","fields":{"message":"Shard 0 failed to start"},"target":"text_generation_launcher"}',
+    '{"time":"2026-01-05T10:24:13+00:00","msec":"1767608653.000","request_id":"aa","method":"GET","uri":"/health","status":"200","request_time":"0.001","upstream_response_time":"0.001"}',
+    '{"message":"LiteLLM: Proxy initialized with Config","level":"INFO","timestamp":"2026-01-05T10:20:00.123456"}',
+  ];
+
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'llmtail-servers-auto-'));
+    cli = await startCli(['run', '--input', path.join(dir, '*.jsonl'), '--default-model', 'dm', '--web.listen-address', '127.0.0.1:0']);
+    const body = [...CASES.flatMap((c) => c.files.map((f) => readFileSync(fixture(f), 'utf8'))), `${noise.join('\n')}\n`].join('');
+    writeFileSync(path.join(dir, 'mixed.jsonl'), body);
+  });
+
+  afterAll(async () => {
+    await cli?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('counts exactly the requests, by status, with the latency and token sums of all servers', async () => {
+    const lines = CASES.reduce((a, c) => a + c.ok + c.unmapped, 0) + noise.length;
+    const m = await eventually(
+      async () => {
+        const parsed = parseExposition(await (await fetch(cli.url('/metrics'))).text());
+        return parsed.sum('llmtail_lines_total') === lines ? parsed : undefined;
+      },
+      10_000,
+      `${lines} lines`,
+    );
+    expect(m.get('llmtail_lines_total', { result: 'ok' })).toBe(CASES.reduce((a, c) => a + c.ok, 0));
+    expect(m.get('llmtail_lines_total', { result: 'unmapped' })).toBe(CASES.reduce((a, c) => a + c.unmapped, 0) + noise.length);
+    const byStatus: Record<string, number> = {};
+    for (const c of CASES) for (const [s, n] of Object.entries(c.requests)) byStatus[s] = (byStatus[s] ?? 0) + n;
+    for (const [status, n] of Object.entries(byStatus)) expect(m.sum('llmtail_requests_total', { status })).toBe(n);
+    expect(m.sum('llmtail_request_duration_seconds_sum')).toBeCloseTo(CASES.reduce((a, c) => a + c.duration, 0), 6);
+    expect(m.sum('llmtail_prompt_tokens_total')).toBe(CASES.reduce((a, c) => a + c.prompt, 0));
+    expect(m.sum('llmtail_completion_tokens_total')).toBe(CASES.reduce((a, c) => a + c.completion, 0));
+    expect(m.sum('llmtail_field_errors_total')).toBe(0);
+  });
+});

@@ -23,7 +23,8 @@ import {
  * with every key written as a literal: its property accesses have their own inline caches, which
  * stay monomorphic for the handful of shapes one log has.
  *
- * Safety: generated code contains only keys and units passed through JSON.stringify, event property
+ * Safety: generated code contains only keys, units, list modes and null values passed through
+ * JSON.stringify, event property
  * names from MAPPABLE_FIELDS, and numbers checked to be finite. No config text becomes code.
  */
 

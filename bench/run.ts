@@ -3,7 +3,7 @@
  * figures taken in the same run are what to compare across machines; absolute numbers are noisy
  * on a shared host. Nothing here is asserted: it prints, and writes bench/results.json.
  */
-import { createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
@@ -26,6 +26,62 @@ const LINES = Number(process.env.BENCH_LINES ?? 1_000_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 60);
 const SHAPE = (process.env.BENCH_SHAPE ?? 'mixed') as Shape | 'mixed';
+/** BENCH_ONLY=presets runs only the per-preset section (real server shapes), not the whole bench. */
+const ONLY = process.env.BENCH_ONLY;
+
+/** The real servers' example logs, per preset (test/fixtures/servers/, from the study). */
+const SERVER_FIXTURES: Record<string, string[]> = {
+  sglang: ['sglang-request-metrics.jsonl', 'sglang-request-metrics-older.jsonl'],
+  tgi: ['tgi-json-output.jsonl'],
+  litellm: ['litellm-standard-logging-payload.jsonl'],
+  nginx: ['nginx-json-access.jsonl'],
+  'envoy-ai-gateway': ['envoy-ai-gateway-access.jsonl'],
+};
+
+interface PresetFigures {
+  bytes_per_line: number;
+  baseline_lines_per_second: number;
+  replay_lines_per_second: number;
+  ratio: number;
+  core_ratio: number;
+}
+
+/**
+ * Replay throughput per real-server preset against the read + split + JSON.parse floor over the
+ * same file: LINES lines cycling through that server's example lines, replayed with the preset
+ * named (the default configuration otherwise, anomaly signals included).
+ */
+async function presetBench(dir: string): Promise<Record<string, PresetFigures>> {
+  const out: Record<string, PresetFigures> = {};
+  for (const [preset, files] of Object.entries(SERVER_FIXTURES)) {
+    const lines = files.flatMap((f) => readFileSync(new URL(`../../test/fixtures/servers/${f}`, import.meta.url), 'utf8').split('\n').filter((l) => l.trim() !== ''));
+    const file = path.join(dir, `${preset}.jsonl`);
+    const block = `${lines.join('\n')}\n`;
+    // At most ~100 MB per file: LiteLLM's payload is ~3.7 kB a line.
+    const copies = Math.max(1, Math.ceil(Math.min(LINES, 100e6 / (block.length / lines.length)) / lines.length));
+    writeFileSync(file, block.repeat(copies));
+    const total = copies * lines.length;
+    let best = { base: Infinity, replay: Infinity, core: Infinity };
+    for (let round = 0; round < ROUNDS; round++) {
+      const b = await baseline(file);
+      const r = await replay(file, false, preset);
+      const c = await replay(file, true, preset);
+      const ok = r.sidecar.pipeline.stats.results[0];
+      if (b.lines !== total || r.lines !== total || ok !== total) throw new Error(`${preset}: ${total} lines written, baseline ${b.lines}, replay ${r.lines}, requests ${ok}`);
+      best = { base: Math.min(best.base, b.seconds), replay: Math.min(best.replay, r.seconds), core: Math.min(best.core, c.seconds) };
+    }
+    out[preset] = {
+      bytes_per_line: Math.round(block.length / lines.length),
+      baseline_lines_per_second: Math.round(total / best.base),
+      replay_lines_per_second: Math.round(total / best.replay),
+      ratio: Number((best.base / best.replay).toFixed(3)),
+      core_ratio: Number((best.base / best.core).toFixed(3)),
+    };
+    process.stdout.write(`  ${preset.padEnd(17)} ${fmt(total)} lines (~${out[preset].bytes_per_line} B each): baseline ${fmt(total / best.base)} lines/s, replay ${fmt(total / best.replay)} lines/s, ratio ${out[preset].ratio} (without anomaly signals ${out[preset].core_ratio})\n`);
+    rmSync(file);
+  }
+  return out;
+}
 
 async function writeFixture(file: string): Promise<void> {
   const out = createWriteStream(file);
@@ -80,8 +136,8 @@ async function baseline(file: string): Promise<{ lines: number; seconds: number 
  * The real thing: the replay path (reader → splitter → decoder → consumers), with the default
  * configuration — or, with `core`, without the anomaly signals (the request metrics alone).
  */
-async function replay(file: string, core = false): Promise<{ lines: number; seconds: number; sidecar: Sidecar }> {
-  const config = configSchema.parse(core ? { anomaly: { enabled: false } } : {});
+async function replay(file: string, core = false, preset?: string): Promise<{ lines: number; seconds: number; sidecar: Sidecar }> {
+  const config = configSchema.parse({ ...(core ? { anomaly: { enabled: false } } : {}), ...(preset !== undefined ? { preset } : {}) });
   const sidecar = new Sidecar(config, createLogger('error', 'json'), { processMetrics: false, gpu: false, timing: 'replay' });
   const t0 = performance.now();
   await replayFile(file, sidecar.pipeline);
@@ -168,6 +224,12 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(path.join(tmpdir(), 'llmtail-bench-'));
   const file = path.join(dir, 'requests.jsonl');
   try {
+    process.stdout.write(`replay per real-server preset (up to ${fmt(LINES)} lines or ~100 MB each, best of ${ROUNDS}):\n`);
+    const presets = await presetBench(dir);
+    if (ONLY === 'presets') {
+      process.stdout.write(`${JSON.stringify({ presets })}\n`);
+      return;
+    }
     process.stdout.write(`generating ${fmt(LINES)} simulated lines (mixed presets, 0.1 % malformed)…\n`);
     await writeFixture(file);
     const bytes = statSync(file).size;
@@ -224,6 +286,7 @@ async function main(): Promise<void> {
       idle_seconds: IDLE_SECONDS,
       replay_rss_bytes_after: memory.rss,
       replay_peak_rss_bytes: memory.maxRss,
+      presets,
     };
     process.stdout.write(
       [

@@ -1,7 +1,8 @@
 import { MAPPABLE_FIELDS, type InferenceEvent, type MappableField, type RequestStatus } from './event.js';
-import type { FieldSpec, MappingSpec } from './mapping-spec.js';
+import type { FieldSpec, MappingSpec, MatchEntry } from './mapping-spec.js';
 import { normalizeLevel, statusFromHttpCode, statusFromLevel, statusFromValue } from './status.js';
 import {
+  fromList,
   toBoolean,
   toBytes,
   toCount,
@@ -11,6 +12,7 @@ import {
   type ByteUnit,
   type DurationUnit,
   type FieldProblem,
+  type ListMode,
   type TimestampFormat,
 } from './values.js';
 
@@ -21,7 +23,8 @@ import {
  * with every key written as a literal: its property accesses have their own inline caches, which
  * stay monomorphic for the handful of shapes one log has.
  *
- * Safety: generated code contains only keys and units passed through JSON.stringify, event property
+ * Safety: generated code contains only keys, units, list modes and null values passed through
+ * JSON.stringify, event property
  * names from MAPPABLE_FIELDS, and numbers checked to be finite. No config text becomes code.
  */
 
@@ -45,8 +48,8 @@ export interface CompiledMapping {
 type Getter = (root: unknown) => unknown;
 
 /** "a.b[0].c|x" → a getter returning the first alternative that is present (not undefined/null). */
-export function compilePath(path: string): Getter {
-  const body = `if (root === null || typeof root !== 'object') return undefined;\nlet raw, t;\n${readInto('raw', path, 'root')}\nreturn raw;`;
+export function compilePath(path: string, nulls: readonly Null[] = []): Getter {
+  const body = `if (root === null || typeof root !== 'object') return undefined;\nlet raw, t;\n${readInto('raw', path, 'root', nulls)}\nreturn raw;`;
   return new Function('root', body) as Getter;
 }
 
@@ -63,62 +66,96 @@ export function compileDetector(candidates: readonly (readonly string[])[]): (li
   return new Function('line', body) as (line: Record<string, unknown>) => number;
 }
 
-export function compileMapping(name: string, spec: MappingSpec, limits: ValueLimits): CompiledMapping {
+/** A value a mapping's `null_values` says means "not logged". */
+type Null = string | number;
+
+/**
+ * Fields whose presence makes a line a request when the mapping has no `match`: a measurement or an
+ * outcome. A timestamp, level, id or message alone is any log line (issue 16: a startup line or an
+ * unrelated record under a named preset must stay `unmapped`).
+ */
+const REQUEST_KINDS = new Set<string>(['duration', 'count', 'status', 'http_status']);
+const REQUEST_FIELDS = new Set<MappableField>(['model', 'finish_reason', 'error_type']);
+export function isRequestField(field: MappableField): boolean {
+  return REQUEST_KINDS.has(MAPPABLE_FIELDS[field].kind) || REQUEST_FIELDS.has(field);
+}
+
+/**
+ * `markers`: paths of which one must be present (a named preset's `detect` list), so that a preset
+ * named explicitly takes exactly the lines `auto` would give it when it is the only candidate.
+ */
+export function compileMapping(name: string, spec: MappingSpec, limits: ValueLimits, markers: readonly string[] = []): CompiledMapping {
   assertFinite(limits);
+  const nulls = spec.null_values ?? [];
   const entries = Object.entries(spec.fields).filter((e): e is [MappableField, FieldSpec] => e[1] !== undefined);
   // Error details matter only for requests that failed: reading them on every success line would
   // walk several absent paths per line for nothing.
   const main = entries.filter(([f]) => !FAILURE_ONLY.has(f));
   const failure = entries.filter(([f]) => FAILURE_ONLY.has(f));
+  // `when` conditions are rare (one field of one preset): closures, not generated code.
+  const when: ((line: Record<string, unknown>) => boolean)[] = [];
+  const step = ([field, fs]: [MappableField, FieldSpec]) => stepCode(field, fs, limits, nulls, when);
 
-  const failureSteps = new Function('h', `return function (line, onProblem, e) {\n  let raw, v, t;\n${failure.map(([field, fs]) => stepCode(field, fs, limits)).join('\n')}\n};`)(HELPERS);
+  const failureSteps = new Function('h', 'when', `return function (line, onProblem, e) {\n  let raw, raw2, v, t;\n${failure.map(step).join('\n')}\n};`)(HELPERS, when);
   const extract = new Function(
     'h',
     'failure',
+    'when',
     `return function extract_${identifier(name)}(line, onProblem) {
   const e = h.emptyEvent();
-  let raw, v, t, status, httpStatus;
-${main.map(([field, fs]) => stepCode(field, fs, limits)).join('\n')}
+  let raw, raw2, v, t, status, httpStatus;
+${main.map(step).join('\n')}
   return h.finish(e, status, httpStatus, line, onProblem, failure);
 };`,
-  )(HELPERS, failureSteps) as CompiledMapping['extract'];
+  )(HELPERS, failureSteps, when) as CompiledMapping['extract'];
 
-  const matchers = (spec.match ?? []).map((entry) =>
-    Object.entries(entry).map(([path, rule]) => ({ get: compilePath(path), equals: rule.equals, present: rule.present ?? true })),
-  );
+  const matchers = (spec.match ?? []).map((entry) => compileEntry(entry, nulls));
+  const hasMarker = markers.length === 0 ? undefined : compileDetector([markers]);
+  const hasRequestField = compileAnyPresent(entries.filter(([f]) => isRequestField(f)).map(([, fs]) => fs.path), nulls);
   const isRequest = (line: Record<string, unknown>): boolean => {
-    if (matchers.length === 0) return true;
-    for (const conditions of matchers) {
-      let all = true;
-      for (const c of conditions) {
-        const v = c.get(line);
-        const present = v !== undefined && v !== null;
-        if (c.equals !== undefined ? !present || !c.equals.includes(v as string | number | boolean) : present !== c.present) {
-          all = false;
-          break;
-        }
-      }
-      if (all) return true;
-    }
+    if (hasMarker !== undefined && hasMarker(line) < 0) return false;
+    if (matchers.length === 0) return hasRequestField(line);
+    for (const m of matchers) if (m(line)) return true;
     return false;
   };
 
   return { name, isRequest, extract };
 }
 
+/** A `match` (or `when`) entry: true when every path in it holds. */
+function compileEntry(entry: MatchEntry, nulls: readonly Null[]): (line: Record<string, unknown>) => boolean {
+  const conditions = Object.entries(entry).map(([path, rule]) => ({ get: compilePath(path, nulls), equals: rule.equals, present: rule.present ?? true }));
+  return (line) => {
+    for (const c of conditions) {
+      const v = c.get(line);
+      const present = v !== undefined && v !== null;
+      if (c.equals !== undefined ? !present || !c.equals.includes(v as string | number | boolean) : present !== c.present) return false;
+    }
+    return true;
+  };
+}
+
+/** A generated function: whether any of `paths` is present (not undefined, null or a null value). */
+function compileAnyPresent(paths: readonly string[], nulls: readonly Null[]): (line: Record<string, unknown>) => boolean {
+  let body = 'let raw, t;\n';
+  for (const p of paths) body += `${readInto('raw', p, 'line', nulls)}\nif (raw !== undefined && raw !== null) return true;\n`;
+  return new Function('line', `${body}return false;`) as (line: Record<string, unknown>) => boolean;
+}
+
 const FAILURE_ONLY = new Set<MappableField>(['error_type', 'error_message']);
 
 /** Code that reads one field: find the raw value, parse it, store it or report the problem. */
-function stepCode(field: MappableField, fs: FieldSpec, limits: ValueLimits): string {
+function stepCode(field: MappableField, fs: FieldSpec, limits: ValueLimits, nulls: readonly Null[], when: ((line: Record<string, unknown>) => boolean)[]): string {
   const { prop, kind } = MAPPABLE_FIELDS[field];
   const f = JSON.stringify(field);
+  const unit = JSON.stringify((fs.unit ?? 's') as DurationUnit);
   let parse: string;
   switch (kind) {
     case 'duration':
-      parse = `h.duration(raw, ${JSON.stringify((fs.unit ?? 's') as DurationUnit)}, ${limits.maxDurationSeconds})`;
+      parse = fs.minus !== undefined ? `h.difference(raw, raw2, ${unit}, ${limits.maxDurationSeconds})` : `h.duration(raw, ${unit}, ${limits.maxDurationSeconds})`;
       break;
     case 'count':
-      parse = `h.count(raw, ${limits.maxTokens})`;
+      parse = fs.over !== undefined ? `h.ratio(raw, raw2, ${unit}, ${limits.maxTokens})` : `h.count(raw, ${limits.maxTokens})`;
       break;
     case 'bytes':
       parse = `h.bytes(raw, ${JSON.stringify((fs.unit ?? 'B') as ByteUnit)}, ${limits.maxBytes})`;
@@ -133,8 +170,20 @@ function stepCode(field: MappableField, fs: FieldSpec, limits: ValueLimits): str
   if (field === 'status') store = `{ status = v; if (typeof raw === 'number') httpStatus = raw; }`;
   else if (field === 'http_status') store = 'httpStatus = v;';
   else store = `e.${prop} = v;`;
-  return `  ${readInto('raw', fs.path, 'line')}
-  if (raw !== undefined && raw !== null) {
+  const second = fs.minus ?? fs.over;
+  let read = readInto('raw', fs.path, 'line', nulls);
+  if (fs.list !== undefined) read += ` raw = h.list(raw, ${JSON.stringify(fs.list as ListMode)});`;
+  let present = 'raw !== undefined && raw !== null';
+  if (second !== undefined) {
+    read += `\n  ${readInto('raw2', second, 'line', nulls)}`;
+    present += ' && raw2 !== undefined && raw2 !== null';
+  }
+  if (fs.when !== undefined) {
+    when.push(compileEntry(fs.when, nulls));
+    present = `when[${when.length - 1}](line) && ${present}`;
+  }
+  return `  ${read}
+  if (${present}) {
     v = ${parse};
     if (v === h.PROBLEM) onProblem(${f}, h.problem());
     else if (v !== h.ABSENT) ${store}
@@ -142,12 +191,14 @@ function stepCode(field: MappableField, fs: FieldSpec, limits: ValueLimits): str
 }
 
 /** Statements that set `target` to the first present alternative of `path`, read from `root`. */
-function readInto(target: string, path: string, root: string): string {
+function readInto(target: string, path: string, root: string, nulls: readonly Null[] = []): string {
   const alternatives = path.split('|').map((alt) => parseSegments(alt.trim()));
+  // A null value reads as absent, so the next alternative is tried.
+  const drop = nulls.length === 0 ? '' : ` if (${nulls.map((n) => `${target} === ${JSON.stringify(n)}`).join(' || ')}) ${target} = undefined;`;
   return alternatives
     .map((segments, i) => {
-      const read = `${target} = ${accessExpr(segments, root)};`;
-      return i === 0 ? read : `if (${target} === undefined || ${target} === null) ${read}`;
+      const read = `${target} = ${accessExpr(segments, root)};${drop}`;
+      return i === 0 ? read : `if (${target} === undefined || ${target} === null) { ${read} }`;
     })
     .join(' ');
 }
@@ -163,10 +214,11 @@ function accessExpr(segments: readonly (string | number)[], root: string): strin
 
 function parseSegments(path: string): (string | number)[] {
   const segments: (string | number)[] = [];
-  for (const part of path.split('.')) {
+  // "\." is a dot inside a key (Envoy's "gen_ai.usage.input_tokens" is one key).
+  for (const part of path.split(/(?<!\\)\./)) {
     const m = /^([^[\]]*)((?:\[\d+\])*)$/.exec(part);
     if (m === null) throw new Error(`invalid path segment "${part}" in "${path}"`);
-    if (m[1] !== '') segments.push(m[1] as string);
+    if (m[1] !== '') segments.push((m[1] as string).replaceAll('\\.', '.'));
     for (const idx of (m[2] ?? '').matchAll(/\[(\d+)\]/g)) segments.push(Number(idx[1]));
   }
   if (segments.length === 0) throw new Error(`empty path "${path}"`);
@@ -214,6 +266,9 @@ const HELPERS = {
     return statusFromHttpCode(n) === undefined ? fail('out_of_range') : n;
   },
   duration: (raw: unknown, unit: DurationUnit, max: number) => numeric(toSeconds(raw, unit, max)),
+  difference,
+  ratio,
+  list: (raw: unknown, mode: ListMode) => fromList(raw, mode),
   count: (raw: unknown, max: number) => numeric(toCount(raw, max)),
   bytes: (raw: unknown, unit: ByteUnit, max: number) => numeric(toBytes(raw, unit, max)),
   boolean: (raw: unknown) => {
@@ -223,6 +278,28 @@ const HELPERS = {
   timestamp: (raw: unknown, format: TimestampFormat) => numeric(toEpochSeconds(raw, format)),
   finish,
 };
+
+/** `minus`: path − minus, both in `unit` (two epoch timestamps, or two durations). */
+function difference(raw: unknown, raw2: unknown, unit: DurationUnit, max: number): number | typeof PROBLEM {
+  const a = toSeconds(raw, unit, Number.MAX_VALUE);
+  if (typeof a === 'string') return fail(a);
+  const b = toSeconds(raw2, unit, Number.MAX_VALUE);
+  if (typeof b === 'string') return fail(b);
+  const d = a - b;
+  if (d < 0) return fail('negative');
+  return d <= max ? d : fail('out_of_range');
+}
+
+/** `over`: round(path / over), both in `unit`; a count derived from two durations. */
+function ratio(raw: unknown, raw2: unknown, unit: DurationUnit, max: number): number | typeof PROBLEM {
+  const a = toSeconds(raw, unit, Number.MAX_VALUE);
+  if (typeof a === 'string') return fail(a);
+  const b = toSeconds(raw2, unit, Number.MAX_VALUE);
+  if (typeof b === 'string') return fail(b);
+  if (b === 0) return fail('out_of_range');
+  const n = Math.round(a / b);
+  return n <= max ? n : fail('out_of_range');
+}
 
 type FailureSteps = (line: Record<string, unknown>, onProblem: FieldProblemSink, e: InferenceEvent) => void;
 
@@ -274,5 +351,6 @@ function emptyEvent(): InferenceEvent {
     device: undefined,
     output: undefined,
     jsonMode: undefined,
+    cachedTokens: undefined,
   };
 }

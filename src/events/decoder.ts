@@ -39,7 +39,9 @@ export class Decoder {
       this.candidates = PRESET_NAMES.map((name) => compilePreset(name, options.limits));
       this.detectIndex = compileDetector(PRESET_NAMES.map((name) => PRESETS[name].detect));
     } else {
-      this.single = compilePreset(options.preset, options.limits);
+      // Named explicitly, a preset still needs one of its markers: it takes the lines `auto` would
+      // give it, so another server's line (or a stray record) is unmapped, never a wrong request.
+      this.single = compilePreset(options.preset, options.limits, PRESETS[options.preset].detect);
       this.candidates = [];
       this.detectIndex = () => -1;
     }
@@ -82,8 +84,8 @@ export class Decoder {
   }
 }
 
-function compilePreset(name: PresetName, limits: ValueLimits): CompiledMapping {
-  return compileMapping(name, mappingSpecSchema.parse(PRESETS[name].mapping), limits);
+function compilePreset(name: PresetName, limits: ValueLimits, markers: readonly string[] = []): CompiledMapping {
+  return compileMapping(name, mappingSpecSchema.parse(PRESETS[name].mapping), limits, markers);
 }
 
 /** (e2e − TTFT) / (completion tokens − 1): the decode time per token after the first. */

@@ -26,6 +26,8 @@ export interface InferenceEvent {
 
   promptTokens?: number;
   completionTokens?: number;
+  /** Prompt tokens served from the server's prefix cache (part of promptTokens). Not exported yet. */
+  cachedTokens?: number;
 
   /** GPU memory the server reported in the line, bytes, and the device it names. */
   gpuMemoryBytes?: number;
@@ -73,6 +75,8 @@ export const MAPPABLE_FIELDS = {
   device: { prop: 'device', kind: 'string' },
   output: { prop: 'output', kind: 'text' },
   json_mode: { prop: 'jsonMode', kind: 'boolean' },
+  // Last, so a checkpoint's per-field problem counts written before it stay a prefix of today's.
+  cached_tokens: { prop: 'cachedTokens', kind: 'count' },
 } as const satisfies Record<string, { prop: keyof InferenceEvent; kind: string }>;
 export type MappableField = keyof typeof MAPPABLE_FIELDS;
 export type FieldKind = (typeof MAPPABLE_FIELDS)[MappableField]['kind'];

@@ -9,6 +9,8 @@ export type FieldProblem = (typeof FIELD_PROBLEMS)[number];
 
 export const DURATION_UNITS = ['ns', 'us', 'ms', 's', 'duration'] as const;
 export type DurationUnit = (typeof DURATION_UNITS)[number];
+export const LIST_MODES = ['last', 'sum'] as const;
+export type ListMode = (typeof LIST_MODES)[number];
 export const BYTE_UNITS = ['B', 'KB', 'MB', 'GB', 'KiB', 'MiB', 'GiB'] as const;
 export type ByteUnit = (typeof BYTE_UNITS)[number];
 export const TIMESTAMP_FORMATS = ['auto', 'epoch_s', 'epoch_ms', 'epoch_us', 'epoch_ns', 'iso8601'] as const;
@@ -38,6 +40,32 @@ export function toNumber(raw: unknown): number | FieldProblem {
   return 'wrong_type';
 }
 const NUMERIC = /^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$/;
+
+/**
+ * One value from a string holding several, as nginx writes a value per upstream attempt:
+ * "0.001, 2.609" (next peer) or "0.5 : 1.2" (internal redirect). `last` is the attempt that
+ * answered; `sum` adds every attempt. "-" (no such phase) is absent when last and skipped in a sum.
+ * Anything but such a string is returned as it is.
+ */
+export function fromList(raw: unknown, mode: ListMode): unknown {
+  if (typeof raw !== 'string' || (raw.indexOf(',') === -1 && raw.indexOf(':') === -1)) return raw;
+  const items = raw.split(/[,:]/);
+  if (mode === 'last') {
+    const last = (items[items.length - 1] as string).trim();
+    return last === '-' || last === '' ? undefined : last;
+  }
+  let sum = 0;
+  let any = false;
+  for (const item of items) {
+    const t = item.trim();
+    if (t === '-' || t === '') continue;
+    const n = toNumber(t);
+    if (typeof n === 'string') return raw; // left to the field's parser, which names the problem
+    sum += n;
+    any = true;
+  }
+  return any ? sum : undefined;
+}
 
 /**
  * Seconds from a number in `unit`, or from a duration string as Rust's `Debug` for `Duration`

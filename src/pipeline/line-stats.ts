@@ -76,7 +76,7 @@ export class LineStats {
 
   incompatibility(state: LineStatsState): string | undefined {
     if (state.results.length !== this.results.length || state.invalid.length !== this.invalid.length) return 'the line results changed';
-    if (state.warnings.length !== this.warnings.length || state.fieldProblems.length !== this.fieldProblems.length) return 'the line warnings or fields changed';
+    if (state.warnings.length !== this.warnings.length || !fieldsFit(state.fieldProblems.length, this.fieldProblems.length)) return 'the line warnings or fields changed';
     return undefined;
   }
 
@@ -89,7 +89,8 @@ export class LineStats {
       ['warnings', this.warnings, state.warnings],
       ['fieldProblems', this.fieldProblems, state.fieldProblems],
     ] as const) {
-      if (source.length !== target.length) throw new Error(`line stats ${name} changed shape`);
+      if (name === 'fieldProblems' ? !fieldsFit(source.length, target.length) : source.length !== target.length) throw new Error(`line stats ${name} changed shape`);
+      target.fill(0);
       target.set(source);
     }
     this.bytesRead = state.bytesRead;
@@ -98,6 +99,14 @@ export class LineStats {
   total(): number {
     return this.results.reduce((a, b) => a + b, 0);
   }
+}
+
+/**
+ * New mappable fields are appended (cached_tokens was), so a checkpoint written before one has a
+ * prefix of today's per-field counts: it still fits, the new fields start at 0.
+ */
+function fieldsFit(saved: number, now: number): boolean {
+  return saved <= now && saved % FIELD_PROBLEMS.length === 0;
 }
 
 export interface LineStatsState {

@@ -134,13 +134,19 @@ function tgiLine(req: SimulatedRequest): string {
       parameters,
       queue_time: rustDuration(micros(req.queueSeconds) * 1000),
       seed: 'None',
-      time_per_token: req.tpotSeconds === undefined ? undefined : rustDuration(Math.round(req.tpotSeconds * 1e9)),
+      time_per_token: tgiTimePerTokenNanos(req) === undefined ? undefined : rustDuration(tgiTimePerTokenNanos(req) as number),
       total_time: rustDuration(micros(req.e2eSeconds) * 1000),
       validation_time: rustDuration(validationNanos(req.requestId)),
       name: 'generate',
     },
     spans: [{ name: 'HTTP request' }, { name: 'generate' }],
   });
+}
+
+/** As TGI computes it: inference time / generated tokens, in integer nanoseconds; none without tokens. */
+function tgiTimePerTokenNanos(req: SimulatedRequest): number | undefined {
+  if (req.completionTokens <= 0) return undefined;
+  return Math.floor((micros(req.inferenceSeconds) * 1000) / req.completionTokens);
 }
 
 function openaiLine(req: SimulatedRequest): string {
@@ -227,7 +233,9 @@ export function expectedEvent(req: SimulatedRequest, shape: Shape, defaultModel 
         e2eSeconds: req.e2eSeconds,
         queueSeconds: req.queueSeconds,
         inferenceSeconds: req.inferenceSeconds,
-        tpotSeconds: req.tpotSeconds === undefined ? undefined : Math.round(req.tpotSeconds * 1e9) / 1e9,
+        tpotSeconds: tgiTimePerTokenNanos(req) === undefined ? undefined : (tgiTimePerTokenNanos(req) as number) / 1e9,
+        // The preset derives them as inference_time / time_per_token.
+        completionTokens: req.completionTokens > 0 ? req.completionTokens : undefined,
       };
     case 'openai':
       return {

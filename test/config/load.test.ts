@@ -347,6 +347,35 @@ describe('custom mapping', () => {
     ]);
   });
 
+  it('a custom mapping from YAML with derived fields, a condition, a retry list, null values and a dotted key', () => {
+    const path = yamlFile(
+      [
+        'preset: custom',
+        'mapping:',
+        '  null_values: ["-", ""]',
+        '  fields:',
+        '    e2e_latency: { path: end, minus: start, unit: s }',
+        '    time_to_first_token: { path: first, minus: start, unit: s, when: { stream: { equals: [true] } } }',
+        '    inference_time: { path: upstream, unit: s, list: last }',
+        '    completion_tokens: { path: inf, over: tpt, unit: duration }',
+        '    prompt_tokens: gen_ai\\.usage\\.input_tokens',
+        '',
+      ].join('\n'),
+    );
+    const c = resolveConfig([fileLayer(path)]);
+    const d = new Decoder({ preset: 'custom', mapping: c.mapping, limits: { maxDurationSeconds: 86_400, maxTokens: 1e7, maxBytes: 2 ** 44 }, defaultModel: 'm' }, new LineStats());
+    expect(d.decode('{"start":100,"end":102.5,"first":100.25,"stream":true,"upstream":"0.001, 2.4","inf":"1.5s","tpt":"10ms","gen_ai.usage.input_tokens":"-"}')).toEqual({
+      status: 'unknown',
+      model: 'm',
+      e2eSeconds: 2.5,
+      ttftSeconds: 0.25,
+      inferenceSeconds: 2.4,
+      completionTokens: 150,
+      tpotSeconds: (2.5 - 0.25) / 149,
+    });
+    expect(d.decode('{"start":100,"end":101,"first":101,"stream":null,"gen_ai.usage.input_tokens":7}')).toEqual({ status: 'unknown', model: 'm', e2eSeconds: 1, promptTokens: 7 });
+  });
+
   it('a unit on a field that takes none is named', () => {
     const path = yamlFile('preset: custom\nmapping:\n  fields:\n    model: { path: m, unit: s }\n');
     expect(configError([fileLayer(path)]).problems).toEqual([`mapping.fields.model.unit = "s" (from config file ${path}): field model takes no unit`]);

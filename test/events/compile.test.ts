@@ -80,8 +80,24 @@ describe('match rules', () => {
     expect(m.isRequest({})).toBe(false);
   });
 
-  it('without match rules every object is a request', () => {
-    expect(compile({ fields: {} }).isRequest({})).toBe(true);
+  it('without match rules a line is a request only when it carries a request field (issue 16)', () => {
+    const m = compile({ fields: { timestamp: 'ts', request_id: 'id', level: 'level', e2e_latency: { path: 'took', unit: 'ms' }, model: 'engine' } });
+    expect(m.isRequest({})).toBe(false);
+    // A timestamp, an id and a level are any log line, not a request.
+    expect(m.isRequest({ ts: 1, id: 'x', level: 'INFO' })).toBe(false);
+    expect(m.isRequest({ took: 5 })).toBe(true);
+    expect(m.isRequest({ engine: 'e1' })).toBe(true);
+    // Present but unusable still makes a request (the field is then dropped and counted).
+    expect(m.isRequest({ took: 'fast' })).toBe(true);
+    expect(m.isRequest({ took: null })).toBe(false);
+    expect(compile({ fields: {} }).isRequest({ anything: 1 })).toBe(false);
+  });
+
+  it('null_values read as absent, in request detection and in fields, and let the next alternative win', () => {
+    const m = compile({ null_values: ['-', ''], fields: { e2e_latency: { path: 'a|b', unit: 's' } } });
+    expect(m.isRequest({ a: '-' })).toBe(false);
+    expect(m.isRequest({ a: '' })).toBe(false);
+    expect(m.extract({ a: '-', b: '2.5' }, () => undefined).e2eSeconds).toBe(2.5);
   });
 });
 
@@ -277,5 +293,54 @@ describe('mapping spec validation', () => {
     expect(mappingSpecSchema.safeParse({ fields: { latency: 'x' } }).success).toBe(false);
     expect(mappingSpecSchema.safeParse({ fields: {}, extra: 1 }).success).toBe(false);
     expect(mappingSpecSchema.safeParse({ fields: { model: { path: 'm', colour: 'red' } } }).success).toBe(false);
+  });
+});
+
+describe('derived and conditional fields', () => {
+  it('`\\.` is a dot inside a key', () => {
+    expect(compilePath('gen_ai\\.usage\\.input_tokens')({ 'gen_ai.usage.input_tokens': 7, gen_ai: { usage: { input_tokens: 9 } } })).toBe(7);
+    expect(compilePath('gen_ai.usage.input_tokens')({ 'gen_ai.usage.input_tokens': 7, gen_ai: { usage: { input_tokens: 9 } } })).toBe(9);
+  });
+
+  it('minus: the difference of two epoch timestamps; absent when either is; negative is a problem', () => {
+    const spec: MappingSpecInput = { fields: { e2e_latency: { path: 'end', minus: 'start', unit: 's' } } };
+    expect(run(spec, { start: 1767608641.5, end: 1767608643.75 }).event.e2eSeconds).toBe(2.25);
+    expect(run(spec, { end: 1767608643.75 }).event.e2eSeconds).toBeUndefined();
+    expect(run(spec, { start: 2, end: 1 }).problems).toEqual([['e2e_latency', 'negative']]);
+    expect(run(spec, { start: 0, end: 1e9 }).problems).toEqual([['e2e_latency', 'out_of_range']]);
+    expect(run({ fields: { e2e_latency: { path: 'end', minus: 'start', unit: 'ms' } } }, { start: '1000', end: '3500' }).event.e2eSeconds).toBe(2.5);
+  });
+
+  it('over: a count as the rounded ratio of two durations; a zero divisor is a problem', () => {
+    const spec: MappingSpecInput = { fields: { completion_tokens: { path: 'inf', over: 'tpt', unit: 'duration' } } };
+    expect(run(spec, { inf: '1.754210493s', tpt: '11.694736ms' }).event.completionTokens).toBe(150);
+    expect(run(spec, { inf: '1s', tpt: '0ns' }).problems).toEqual([['completion_tokens', 'out_of_range']]);
+    expect(run(spec, { inf: '1s' }).event.completionTokens).toBeUndefined();
+  });
+
+  it('list: the last attempt or the sum of all, "-" skipped', () => {
+    const last: MappingSpecInput = { fields: { inference_time: { path: 't', unit: 's', list: 'last' } } };
+    const total: MappingSpecInput = { fields: { inference_time: { path: 't', unit: 's', list: 'sum' } } };
+    expect(run(last, { t: '0.001, 2.609' }).event.inferenceSeconds).toBe(2.609);
+    expect(run(last, { t: '0.5 : 1.25' }).event.inferenceSeconds).toBe(1.25);
+    expect(run(last, { t: '0.001, -' }).event.inferenceSeconds).toBeUndefined();
+    expect(run(last, { t: '1.877' }).event.inferenceSeconds).toBe(1.877);
+    expect(run(total, { t: '-, 0.5, 1.25' }).event.inferenceSeconds).toBe(1.75);
+    expect(run(total, { t: '0.5, fast' }).problems).toEqual([['inference_time', 'unparseable']]);
+  });
+
+  it('when: the field is read only on lines matching the entry', () => {
+    const spec: MappingSpecInput = { fields: { time_to_first_token: { path: 'first', minus: 'start', unit: 's', when: { stream: { equals: [true] } } } } };
+    expect(run(spec, { stream: true, start: 10, first: 10.25 }).event.ttftSeconds).toBe(0.25);
+    expect(run(spec, { stream: null, start: 10, first: 10.25 }).event.ttftSeconds).toBeUndefined();
+    expect(run(spec, { start: 10, first: 10.25 }).event.ttftSeconds).toBeUndefined();
+  });
+
+  it('the schema rejects options on fields that cannot take them', () => {
+    const issues = (spec: unknown) => mappingSpecSchema.safeParse(spec).error?.issues.map((i) => [i.path.join('.'), i.message]);
+    expect(issues({ fields: { prompt_tokens: { path: 'a', minus: 'b' } } })).toEqual([['fields.prompt_tokens.minus', 'field prompt_tokens takes no minus (durations only)']]);
+    expect(issues({ fields: { e2e_latency: { path: 'a', over: 'b' } } })).toEqual([['fields.e2e_latency.over', 'field e2e_latency takes no over (counts only)']]);
+    expect(issues({ fields: { prompt_tokens: { path: 'a', unit: 'ms' } } })).toEqual([['fields.prompt_tokens.unit', 'field prompt_tokens takes no unit']]);
+    expect(issues({ fields: { completion_tokens: { path: 'a', over: 'b', unit: 'duration' } } })).toBeUndefined();
   });
 });

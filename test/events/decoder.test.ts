@@ -8,6 +8,7 @@ import type { InferenceEvent } from '../../src/events/event.js';
 import { mappingSpecSchema } from '../../src/events/mapping-spec.js';
 import { INVALID_REASONS, LINE_RESULTS, LINE_WARNINGS, LineStats, type InvalidReason, type LineResult, type LineWarning } from '../../src/pipeline/line-stats.js';
 import { Pipeline } from '../../src/pipeline/pipeline.js';
+import { PRESET_NAMES } from '../../src/events/presets.js';
 
 const LIMITS: ValueLimits = { maxDurationSeconds: 86_400, maxTokens: 10_000_000, maxBytes: 2 ** 44 };
 const AUTO: DecoderOptions = { preset: 'auto', limits: LIMITS, defaultModel: 'dflt' };
@@ -113,13 +114,26 @@ describe('Decoder.decode', () => {
     expect(() => new Decoder({ preset: 'custom', limits: LIMITS, defaultModel: 'x' }, new LineStats())).toThrow(/custom/);
   });
 
-  it('custom with a mapping treats every object as a request unless match says otherwise', () => {
+  it('custom without match: an object carrying none of the request fields is unmapped', () => {
     const stats = new LineStats();
-    const mapping = mappingSpecSchema.parse({ fields: { e2e_latency: { path: 'took', unit: 'ms' }, model: 'engine' } });
+    const mapping = mappingSpecSchema.parse({ fields: { timestamp: 'ts', e2e_latency: { path: 'took', unit: 'ms' }, model: 'engine' } });
     const d = new Decoder({ preset: 'custom', mapping, limits: LIMITS, defaultModel: 'x' }, stats);
     expect(d.decode('{"took":42,"engine":"e1"}')).toEqual({ status: 'unknown', model: 'e1', e2eSeconds: 0.042 });
-    expect(d.decode('{"unrelated":true}')).toEqual({ status: 'unknown', model: 'x' });
-    expect(snapshot(stats)).toEqual({ ...ZERO, ok: 2 });
+    expect(d.decode('{"unrelated":true}')).toBeUndefined();
+    expect(d.decode('{"ts":1767608627}')).toBeUndefined();
+    expect(snapshot(stats)).toEqual({ ...ZERO, ok: 1, unmapped: 2 });
+  });
+
+  it('issue 16: under every named preset an object with none of its fields is unmapped, not ok', () => {
+    const deep = `{"x":${'{"y":'.repeat(200)}1${'}'.repeat(200)}}`;
+    for (const preset of PRESET_NAMES) {
+      const stats = new LineStats();
+      const d = new Decoder({ preset, limits: LIMITS, defaultModel: 'x' }, stats);
+      expect(d.decode('{"note":"overflow","value":1e400}'), preset).toBeUndefined();
+      expect(d.decode(deep), preset).toBeUndefined();
+      expect(d.decode('{"timestamp":"2026-01-05T10:23:47Z","level":"INFO","message":"server started","port":8000}'), preset).toBeUndefined();
+      expect(snapshot(stats), preset).toEqual({ ...ZERO, unmapped: 3 });
+    }
   });
 });
 

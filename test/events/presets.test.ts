@@ -67,17 +67,72 @@ const EXPECTED: Record<PresetName, InferenceEvent> = {
     jsonMode: true,
   },
   tgi: {
-    timestamp: expect.closeTo(1705932768.556953, 6) as number,
+    timestamp: expect.closeTo(1767608627.186553, 6) as number,
     level: 'INFO',
     model: DEFAULT_MODEL,
     status: 'success',
     // Error details are read only for requests that did not succeed: no errorMessage here.
     endpoint: 'generate',
-    e2eSeconds: expect.closeTo(2.318094406, 12) as number,
-    queueSeconds: expect.closeTo(45.262e-6, 15) as number,
-    inferenceSeconds: expect.closeTo(2.317846917, 12) as number,
+    e2eSeconds: expect.closeTo(1.760978711, 12) as number,
+    queueSeconds: expect.closeTo(120.393e-6, 15) as number,
+    inferenceSeconds: expect.closeTo(1.754210493, 12) as number,
     // Logged by TGI, so taken as is rather than derived.
-    tpotSeconds: expect.closeTo(0.023178469, 14) as number,
+    tpotSeconds: expect.closeTo(0.011694736, 14) as number,
+    // inference_time / time_per_token: 1.754210493 s / 11.694736 ms.
+    completionTokens: 150,
+  },
+  sglang: {
+    timestamp: 1767608643.7799182,
+    requestId: 'b6a1f0c2d3e44f5a8b9c0d1e2f3a4b5c',
+    model: DEFAULT_MODEL,
+    status: 'success',
+    finishReason: 'stop',
+    e2eSeconds: 2.4671903590019792,
+    // prefill_finished_time − request_received_ts
+    ttftSeconds: expect.closeTo(1767608641.4364183 - 1767608641.3121183, 9) as number,
+    queueSeconds: 0.029684219998307525,
+    tpotSeconds: expect.closeTo((2.4671903590019792 - 0.1243) / 186, 9) as number,
+    promptTokens: 1311,
+    completionTokens: 187,
+    cachedTokens: 1024,
+  },
+  litellm: {
+    timestamp: 1767608643.7908309,
+    requestId: 'chatcmpl-8c0f1e2ab3c94d5e9f7a6b5c4d3e2f10',
+    model: 'qwen2.5-7b',
+    status: 'success',
+    finishReason: 'stop',
+    e2eSeconds: expect.closeTo(1767608643.7908309 - 1767608641.301544, 9) as number,
+    // A streamed response: completionStartTime − startTime.
+    ttftSeconds: expect.closeTo(1767608641.487657 - 1767608641.301544, 9) as number,
+    tpotSeconds: expect.closeTo((1767608643.7908309 - 1767608641.487657) / 186, 9) as number,
+    promptTokens: 1311,
+    completionTokens: 187,
+    cachedTokens: 1024,
+  },
+  'envoy-ai-gateway': {
+    timestamp: 1767608629.481,
+    requestId: '7c6b5a49-3e2d-4c1b-9a08-f7e6d5c4b3a2',
+    model: 'Qwen/Qwen2.5-7B-Instruct',
+    status: 'success',
+    endpoint: '/v1/chat/completions',
+    e2eSeconds: 3.421,
+    ttftSeconds: 0.1845,
+    tpotSeconds: expect.closeTo(0.0113, 15) as number,
+    promptTokens: 1702,
+    completionTokens: 287,
+  },
+  nginx: {
+    timestamp: 1767608638.221,
+    requestId: '0f9e8d7c6b5a4f3e2d1c0b9a8f7e6d5c',
+    model: DEFAULT_MODEL,
+    status: 'success',
+    endpoint: '/generate',
+    e2eSeconds: 1.763,
+    queueSeconds: 0,
+    inferenceSeconds: 1.762,
+    promptTokens: 57,
+    completionTokens: 150,
   },
   flat: {
     timestamp: 1743848625,
@@ -202,17 +257,18 @@ describe('tgi', () => {
     }
   });
 
-  it('reads duration strings in ms and µs, and the message under fields', () => {
+  it('reads duration strings in ms and µs, and the message under fields; token fields TGI never writes are not read', () => {
     const line =
-      '{"timestamp":"2024-01-22T14:12:48Z","level":"INFO","fields":{"message":"Success"},"target":"text_generation_router::server","span":{"name":"generate_stream","total_time":"357.867572ms","queue_time":"49.382µs","inference_time":"357.5ms","time_per_token":"17.8ms","input_tokens":12,"generated_tokens":20}}';
+      '{"timestamp":"2024-01-22T14:12:48Z","level":"INFO","fields":{"message":"Success"},"target":"text_generation_router::server","span":{"name":"generate_stream","total_time":"357.867572ms","queue_time":"49.382µs","inference_time":"356ms","time_per_token":"17.8ms","input_tokens":12,"generated_tokens":99}}';
     const e = decodeRequest('auto', line);
     expect(e.status).toBe('success');
     expect(e.endpoint).toBe('generate_stream');
     expect(e.e2eSeconds).toBeCloseTo(0.357867572, 12);
     expect(e.queueSeconds).toBeCloseTo(0.000049382, 15);
-    expect(e.inferenceSeconds).toBe(0.3575);
+    expect(e.inferenceSeconds).toBe(0.356);
     expect(e.tpotSeconds).toBeCloseTo(0.0178, 14);
-    expect(e.promptTokens).toBe(12);
+    expect(e.promptTokens).toBeUndefined();
+    // 356 ms / 17.8 ms, not the generated_tokens key.
     expect(e.completionTokens).toBe(20);
     expect(e.timestamp).toBe(1705932768);
   });

@@ -224,9 +224,10 @@ describe('llmtail report on mixed presets and bad lines', () => {
   it('--default-model names the models of lines without one, and --preset restricts to one shape', async () => {
     const named = await jsonReport(['--default-model', 'tgi-box', path.join(dir, 'mixed.jsonl')], { env: TOO_LONG_ENV });
     expect(named.models.find((m) => m.model === 'tgi-box')?.requests).toBe(4);
-    // The flat preset takes every JSON object as a request (it has no match rule): 10 + the 2 unmapped.
+    // A named preset takes only lines with one of its markers (issue 16): the other shapes' 8
+    // lines and the 2 non-requests are unmapped.
     const flatOnly = await jsonReport(['--preset', 'flat', path.join(dir, 'mixed.jsonl')], { env: TOO_LONG_ENV });
-    expect(flatOnly.lines).toMatchObject({ ok: 12, unmapped: 0 });
+    expect(flatOnly.lines).toMatchObject({ ok: 2, unmapped: 10 });
     expect(flatOnly.overall.e2e_latency_seconds.count).toBe(2); // only the flat lines carry total_time_ms
   });
 

@@ -1,3 +1,4 @@
+import { readSync } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import type { LineSplitter } from './line-splitter.js';
 
@@ -53,15 +54,16 @@ export class TailedFile {
   }
 
   /** Grow the fingerprint up to `size` bytes as the file grows past it. */
-  async extendFingerprint(size: number): Promise<void> {
+  extendFingerprint(size: number): void {
     if (this.fingerprint.length >= size) return;
-    this.fingerprint = await readPrefix(this.handle, size);
+    this.fingerprint = readPrefixSync(this.handle.fd, size);
   }
 
-  /** Does the file still start with the bytes we fingerprinted? */
-  async sameContent(): Promise<boolean> {
-    if (this.fingerprint.length === 0) return true;
-    const now = await readPrefix(this.handle, this.fingerprint.length);
+  /** Does the file still start with the bytes we fingerprinted? (Synchronous: see readPrefixSync.) */
+  sameContent(): boolean {
+    const length = this.fingerprint.length;
+    if (length === 0) return true;
+    const now = readPrefixSync(this.handle.fd, length, PREFIX_SCRATCH.length >= length ? PREFIX_SCRATCH : undefined);
     return now.equals(this.fingerprint);
   }
 
@@ -83,6 +85,22 @@ export class TailedFile {
 
 export function identityKey(dev: number, ino: number): string {
   return `${dev}:${ino}`;
+}
+
+/** Scratch space for comparing fingerprints (the default 1 KiB fingerprint fits). */
+const PREFIX_SCRATCH = Buffer.allocUnsafe(4096);
+
+/**
+ * The first `size` bytes of an open file, read synchronously — into `into` when given (a view of
+ * it is returned, valid until the next call). A followed file is looked at on every write; on a
+ * local file a synchronous pread costs ~5 µs of CPU where the promise API costs 30–60 µs (measured,
+ * issue 15), and the sidecar already writes its checkpoint synchronously.
+ */
+export function readPrefixSync(fd: number, size: number, into?: Buffer): Buffer {
+  if (size <= 0) return Buffer.alloc(0);
+  const buf = into ?? Buffer.alloc(size);
+  const bytesRead = readSync(fd, buf, 0, size, 0);
+  return buf.subarray(0, bytesRead);
 }
 
 /** The first `size` bytes of a file (fewer if it is shorter). */

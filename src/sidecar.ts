@@ -72,6 +72,7 @@ export class Sidecar {
         {
           fromBeginning: config.from_beginning,
           pollIntervalMs: config.tail.poll_interval_ms,
+          batchMs: config.tail.batch_ms,
           readChunkBytes: config.tail.read_chunk_bytes,
           readBudgetBytes: config.tail.read_budget_bytes,
           rotateWaitMs: config.tail.rotate_wait_ms,
@@ -165,7 +166,11 @@ export class Sidecar {
         sources: () => this.sources,
         ingest: this.ingest,
         log: this.log,
-        beforeScrape: () => this.checkpointer?.checkpoint(),
+        // What was written before the scrape is in it (the tailer batches its reads), and on disk.
+        beforeScrape: () => {
+          this.tailer?.catchUp();
+          this.checkpointer?.checkpoint();
+        },
         incidents: this.anomaly,
         live: this.live !== undefined && liveAssets !== undefined ? { recorder: this.live, assets: liveAssets } : undefined,
       },

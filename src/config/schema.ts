@@ -174,6 +174,13 @@ export const configSchema = z
     tail: z
       .object({
         poll_interval_ms: positiveInt(60_000).default(500).describe('How often files are stat-checked besides fs.watch events.'),
+        batch_ms: z
+          .number()
+          .int()
+          .nonnegative()
+          .max(10_000)
+          .default(200)
+          .describe('While a file is being written, read it this often instead of on every write (0: every write). Scrapes read what is there first, so /metrics stays fresh.'),
         read_chunk_bytes: positiveInt(64 << 20).default(1 << 20).describe('Bytes per read() call.'),
         read_budget_bytes: positiveInt(1 << 30)
           .default(8 << 20)

@@ -1,5 +1,21 @@
-import OpenAI from 'openai';
+import type OpenAI from 'openai';
 import { SUMMARY_JSON_SCHEMA } from './schema.js';
+
+let sdk: typeof OpenAI | undefined;
+
+/**
+ * The SDK is loaded on the first call: ~25 MiB of RSS that a sidecar without a summarizer (the
+ * default) never pays, and one with it only once a burst needs a summary (issue 15).
+ */
+async function loadSdk(): Promise<typeof OpenAI> {
+  sdk ??= (await import('openai')).default;
+  return sdk;
+}
+
+/** The SDK's classes once loaded (its errors can only exist after a call loaded it). */
+export function loadedSdk(): typeof OpenAI | undefined {
+  return sdk;
+}
 
 /**
  * The model endpoint, through the official `openai` SDK. Everything is passed explicitly —
@@ -53,22 +69,29 @@ const guardedFetch = (input: string | URL | Request, init?: RequestInit): Promis
 };
 
 export class OpenAICompletionClient implements CompletionClient {
-  private readonly sdk: OpenAI;
+  private sdk: Promise<OpenAI> | undefined;
   /** json_schema first; json_object once a server has rejected json_schema (HTTP 400) and accepted json_object. */
   private format: ResponseFormatKind = 'json_schema';
 
-  constructor(private readonly options: ClientOptions) {
-    this.sdk = new OpenAI({
-      baseURL: options.baseURL,
-      apiKey: options.apiKey === '' ? PLACEHOLDER_API_KEY : options.apiKey,
-      organization: null,
-      project: null,
-      webhookSecret: null,
-      timeout: options.timeoutMs,
-      maxRetries: options.maxRetries,
-      logLevel: 'off',
-      fetch: guardedFetch,
-    });
+  constructor(private readonly options: ClientOptions) {}
+
+  private client(): Promise<OpenAI> {
+    const o = this.options;
+    this.sdk ??= loadSdk().then(
+      (Sdk) =>
+        new Sdk({
+          baseURL: o.baseURL,
+          apiKey: o.apiKey === '' ? PLACEHOLDER_API_KEY : o.apiKey,
+          organization: null,
+          project: null,
+          webhookSecret: null,
+          timeout: o.timeoutMs,
+          maxRetries: o.maxRetries,
+          logLevel: 'off',
+          fetch: guardedFetch,
+        }),
+    );
+    return this.sdk;
   }
 
   async complete(request: CompletionRequest): Promise<CompletionResult> {
@@ -76,7 +99,8 @@ export class OpenAICompletionClient implements CompletionClient {
     try {
       return await this.call(request, 'json_schema');
     } catch (err) {
-      if (!(err instanceof OpenAI.BadRequestError)) throw err;
+      const Sdk = loadedSdk();
+      if (Sdk === undefined || !(err instanceof Sdk.BadRequestError)) throw err;
       // Servers without structured outputs (older vLLM, some proxies) reject json_schema with 400.
       const result = await this.call(request, 'json_object');
       this.format = 'json_object';
@@ -85,7 +109,8 @@ export class OpenAICompletionClient implements CompletionClient {
   }
 
   private async call(request: CompletionRequest, format: ResponseFormatKind): Promise<CompletionResult> {
-    const response = await this.sdk.chat.completions.create(
+    const client = await this.client();
+    const response = await client.chat.completions.create(
       {
         model: this.options.model,
         messages: [

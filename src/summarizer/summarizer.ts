@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import OpenAI from 'openai';
 import type { Logger } from 'pino';
 import type { Incident, SummarizerState, SummaryStatus } from '../consumers/anomaly/incidents.js';
-import { OpenAICompletionClient, type CompletionClient } from './client.js';
+import { loadedSdk, OpenAICompletionClient, type CompletionClient } from './client.js';
 import type { SummarizerConfig } from './config.js';
 import type { CallStatus, SummarizerMetrics } from './metrics.js';
 import { buildPrompt, factsOf, PROMPT_VERSION, type Prompt } from './prompt.js';
@@ -226,6 +225,8 @@ function cacheKey(summarizerModel: string, burstModel: string, prompt: Prompt): 
 
 /** A failed call's status and a short reason (never the response body). */
 function classify(err: unknown): { status: CallStatus; reason: string } {
+  const OpenAI = loadedSdk();
+  if (OpenAI === undefined) return { status: 'error', reason: err instanceof Error ? err.message.slice(0, 200) : 'unknown error' };
   if (err instanceof OpenAI.APIUserAbortError) return { status: 'error', reason: 'aborted at shutdown' };
   if (err instanceof OpenAI.APIConnectionTimeoutError) return { status: 'timeout', reason: 'no answer within summarizer.timeout_ms' };
   if (err instanceof OpenAI.RateLimitError) return { status: 'rate_limited', reason: 'HTTP 429 from the endpoint' };

@@ -25,7 +25,7 @@ function harness(patterns: string[], options: Partial<FileTailerOptions> = {}, n
   const pipeline = new Pipeline({ preset: 'auto', defaultModel: 'unknown', limits: { maxDurationSeconds: 86400, maxTokens: 1e7, maxBytes: 2 ** 44 } }, [metrics], options.readChunkBytes ?? 1 << 20);
   const tailer = new FileTailer(
     patterns,
-    { fromBeginning: false, pollIntervalMs: 50, readChunkBytes: 64 * 1024, readBudgetBytes: 1 << 20, rotateWaitMs: 200, fingerprintBytes: 256, ...options },
+    { fromBeginning: false, pollIntervalMs: 50, batchMs: 0, readChunkBytes: 64 * 1024, readBudgetBytes: 1 << 20, rotateWaitMs: 200, fingerprintBytes: 256, ...options },
     pipeline,
     createLogger('error', 'json'),
     now,

@@ -5,9 +5,11 @@ import { mappingSpecSchema, type MappingSpec } from './mapping-spec.js';
 import { PRESET_NAMES, PRESETS, type PresetName } from './presets.js';
 
 export interface DecoderOptions {
-  /** A built-in preset, `auto` (choose per line), or `custom` with `mapping`. */
-  preset: PresetName | 'auto' | 'custom';
+  /** A built-in preset, `auto` (choose per line), or `custom` with `mapping`; `otlp` lines are not decoded here (see OtlpLineDecoder). */
+  preset: PresetName | 'auto' | 'custom' | 'otlp';
   mapping?: MappingSpec;
+  /** Which spans are requests and how they map (OTLP receiver, `--preset otlp`); absent: the built-in vllm one. */
+  spanMapping?: MappingSpec;
   limits: ValueLimits;
   /** Model name for lines that carry none (TGI, single-model servers). */
   defaultModel: string;
@@ -34,6 +36,8 @@ export class Decoder {
       this.single = compileMapping('custom', options.mapping, options.limits);
       this.candidates = [];
       this.detectIndex = () => -1;
+    } else if (options.preset === 'otlp') {
+      throw new Error('preset "otlp" lines are decoded by OtlpLineDecoder');
     } else if (options.preset === 'auto') {
       this.single = undefined;
       this.candidates = PRESET_NAMES.map((name) => compilePreset(name, options.limits));
@@ -87,7 +91,7 @@ function compilePreset(name: PresetName, limits: ValueLimits): CompiledMapping {
 }
 
 /** (e2e − TTFT) / (completion tokens − 1): the decode time per token after the first. */
-function derivedTimePerOutputToken(e: InferenceEvent): number | undefined {
+export function derivedTimePerOutputToken(e: InferenceEvent): number | undefined {
   if (e.e2eSeconds === undefined || e.ttftSeconds === undefined || e.completionTokens === undefined) return undefined;
   if (e.completionTokens < 2 || e.e2eSeconds < e.ttftSeconds) return undefined;
   return (e.e2eSeconds - e.ttftSeconds) / (e.completionTokens - 1);

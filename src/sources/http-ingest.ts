@@ -92,7 +92,7 @@ const LINGER_MS = 500;
  * a FIN, keep reading (and discarding) for LINGER_MS, then close — what Go's net/http does for
  * the same reason (rstAvoidanceDelay). Memory stays bounded: nothing read is kept.
  */
-function lingeringClose(socket: Socket): void {
+export function lingeringClose(socket: Socket): void {
   socket.destroySoon = () => {
     socket.end();
     setTimeout(() => socket.destroy(), LINGER_MS).unref();

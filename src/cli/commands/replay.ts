@@ -29,7 +29,7 @@ export const replayCommand: Command = {
     const config = {
       ...cmd.config,
       inputs: [],
-      web: { ...cmd.config.web, enable_ingest: false },
+      web: { ...cmd.config.web, enable_ingest: false, enable_otlp: false },
       summarizer: { ...cmd.config.summarizer, base_url: '' },
       alertmanager: { ...cmd.config.alertmanager, url: '' },
     };

@@ -21,7 +21,9 @@ export const SPAN_MAPPINGS = {
       fields: {
         timestamp: { path: 'end_time_unix_nano', format: 'epoch_ns' },
         request_id: `${A}.request.id`,
-        model: `${A}.response.model|${A}.request.model`,
+        // vLLM's v1 span names no model (one model per server): a resource attribute can, e.g.
+        // OTEL_RESOURCE_ATTRIBUTES=gen_ai.request.model=NAME; else default_model.
+        model: `${A}.response.model|${A}.request.model|resource.gen_ai.response.model|resource.gen_ai.request.model`,
         // An ERROR span status wins; vLLM sets none, so the finish reason decides: stop and length
         // are successes, abort is a cancellation.
         status: `status.code|${A}.response.finish_reasons[0]|${A}.response.finish_reason`,

@@ -7,6 +7,7 @@ import { OTLPTraceExporter as JsonExporter } from '@opentelemetry/exporter-trace
 import { OTLPTraceExporter as ProtoExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { JsonTraceSerializer, ProtobufTraceSerializer } from '@opentelemetry/otlp-transformer';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli, startCli, type RunningCli } from '../helpers/cli.js';
 import { parseExposition, type Exposition } from '../helpers/exposition.js';
@@ -196,5 +197,52 @@ describe('OTLP/HTTP answers', () => {
     const exporter = new ProtoExporter({ url: cli.url('/v1/traces'), headers: { authorization: `Basic ${Buffer.from('vllm:s3cret').toString('base64')}` } });
     expect(await send(exporter, spans)).toEqual({ code: 0 });
     await exporter.shutdown();
+  });
+});
+
+describe('--preset otlp: the OpenTelemetry Collector file exporter, one export request per line', () => {
+  const fixture = fileURLToPath(new URL('../fixtures/otlp/collector-file-exporter.jsonl', import.meta.url));
+
+  it('turns each line into as many request events as it has request spans, and counts the rest by reason', async () => {
+    const r = await runCli(['replay', '--preset', 'otlp', '--default-model', 'unused', fixture]);
+    expect(r.code).toBe(0);
+    const m = parseExposition(r.stdout);
+    expect(m.get('llmtail_requests_total', { model: 'qwen2.5-7b-instruct', status: 'success' })).toBe(3);
+    // status.code ERROR wins over the finish reason; error.type names it.
+    expect(m.get('llmtail_requests_total', { model: 'qwen2.5-7b-instruct', status: 'error' })).toBe(1);
+    expect(m.get('llmtail_request_errors_total', { model: 'qwen2.5-7b-instruct', error_type: 'OutOfMemoryError' })).toBe(1);
+    expect(m.get('llmtail_requests_total', { model: 'llama-3.1-70b', status: 'success' })).toBe(1);
+    expect(m.get('llmtail_request_duration_seconds_sum', { model: 'qwen2.5-7b-instruct', status: 'success' })).toBeCloseTo(1.875 + 3.75 + 1.0, 9);
+    expect(m.get('llmtail_time_to_first_token_seconds_sum', { model: 'qwen2.5-7b-instruct', status: 'success' })).toBeCloseTo(0.375 + 0.75 + 0.125, 9);
+    expect(m.sum('llmtail_prompt_tokens_total')).toBe(28 + 1024 + 4096 + 100 + 10);
+    expect(m.sum('llmtail_completion_tokens_total')).toBe(67 + 512 + 1 + 200 + 20);
+    // Event time is the span's end: the latest request (cmpl-4) ended at T0 + 5 s + 2.75 s.
+    expect(m.get('llmtail_last_event_timestamp_seconds')).toBeCloseTo(1_767_225_607.75, 3);
+    expect(m.get('llmtail_lines_total', { result: 'ok' })).toBe(2);
+    expect(m.get('llmtail_lines_total', { result: 'empty' })).toBe(1);
+    expect(m.get('llmtail_lines_total', { result: 'invalid' })).toBe(1);
+    expect(m.get('llmtail_lines_total', { result: 'unmapped' })).toBe(1);
+    expect(m.get('llmtail_otlp_spans_total', { result: 'request' })).toBe(5);
+    expect(m.get('llmtail_otlp_spans_total', { result: 'not_request' })).toBe(1);
+    expect(m.get('llmtail_otlp_spans_total', { result: 'rejected' })).toBe(1);
+  });
+
+  it('reads spans another server names differently through span_mapping in the config, no code', async () => {
+    writeFileSync(
+      path.join(dir, 'c.yaml'),
+      [
+        'span_mapping:',
+        '  match: [{ "attributes.vllm.batch_size": { present: true } }]',
+        '  fields:',
+        '    model: { path: scope.name }',
+        '    e2e_latency: { path: duration_seconds }',
+        '',
+      ].join('\n'),
+    );
+    const r = await runCli(['replay', '--preset', 'otlp', '--config', path.join(dir, 'c.yaml'), fixture]);
+    const m = parseExposition(r.stdout);
+    expect(m.sum('llmtail_requests_total')).toBe(1);
+    expect(m.sum('llmtail_request_duration_seconds_sum', { model: 'vllm.llm_engine' })).toBeCloseTo(0.01, 9);
+    expect(m.get('llmtail_otlp_spans_total', { result: 'not_request' })).toBe(5);
   });
 });

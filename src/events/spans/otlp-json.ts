@@ -82,7 +82,7 @@ function readSpan(raw: unknown, span: SpanRecord): string | undefined {
   if (start === undefined || end === undefined) return 'span times are not int64 values';
   span.start_time_unix_nano = start || undefined;
   span.end_time_unix_nano = end || undefined;
-  span.duration_seconds = durationSeconds(span.start_time_unix_nano, span.end_time_unix_nano);
+  span.duration_seconds = durationSeconds(span.start_time_unix_nano, span.end_time_unix_nano, exactDiff(raw.startTimeUnixNano, raw.endTimeUnixNano, start, end));
   if (raw.attributes !== undefined && raw.attributes !== null && !Array.isArray(raw.attributes)) return 'span attributes are not an array';
   try {
     readAttributes(raw.attributes as unknown[] | undefined, span.attributes, 0);
@@ -111,6 +111,19 @@ function int64(v: unknown): number | undefined {
   if (typeof v === 'number') return Number.isInteger(v) ? v : undefined;
   if (typeof v === 'string' && /^-?\d{1,20}$/.test(v)) return Number(v);
   return undefined;
+}
+
+/**
+ * end − start in ns, exact when both are decimal strings (the usual JSON form): split into seconds
+ * and nanoseconds, each exact as a double. Numbers above 2^53 were already rounded by JSON.parse.
+ */
+function exactDiff(rawStart: unknown, rawEnd: unknown, start: number, end: number): number {
+  if (typeof rawStart === 'string' && typeof rawEnd === 'string' && rawStart.length > 9 && rawEnd.length > 9) {
+    const s = (x: string) => Number(x.slice(0, -9));
+    const ns = (x: string) => Number(x.slice(-9));
+    return (s(rawEnd) - s(rawStart)) * 1e9 + (ns(rawEnd) - ns(rawStart));
+  }
+  return end - start;
 }
 
 /** An enum as its number (what OTLP JSON requires) or, leniently, its name. */

@@ -36,6 +36,11 @@ export class OtlpLineDecoder {
       this.lines.invalidLine('not_object');
       return undefined;
     }
+    // Another signal's export (resourceMetrics, resourceLogs) is valid JSON but not spans.
+    if (!('resourceSpans' in parsed)) {
+      this.lines.unmapped();
+      return undefined;
+    }
     try {
       const batch = decodeTraceRequestJson(parsed);
       this.spans.rejected(batch.rejected);

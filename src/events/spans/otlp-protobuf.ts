@@ -2,6 +2,7 @@ import {
   durationSeconds,
   emptySpan,
   idProblem,
+  nanosFromHalves,
   OtlpDecodeError,
   setAttribute,
   spanKindName,
@@ -94,6 +95,8 @@ function readScope(r: WireReader, scope: SpanRecord['scope']): void {
 function readSpan(r: WireReader, span: SpanRecord): string | undefined {
   let traceBytes = 0;
   let spanBytes = 0;
+  let start: [number, number] = [0, 0];
+  let end: [number, number] = [0, 0];
   while (!r.done()) {
     const [field, wt] = r.tag();
     switch (field) {
@@ -119,11 +122,13 @@ function readSpan(r: WireReader, span: SpanRecord): string | undefined {
         break;
       case 7:
         r.expect(I64, wt, 'start_time_unix_nano');
-        span.start_time_unix_nano = r.fixed64() || undefined;
+        start = r.fixed64Halves();
+        span.start_time_unix_nano = nanosFromHalves(...start) || undefined;
         break;
       case 8:
         r.expect(I64, wt, 'end_time_unix_nano');
-        span.end_time_unix_nano = r.fixed64() || undefined;
+        end = r.fixed64Halves();
+        span.end_time_unix_nano = nanosFromHalves(...end) || undefined;
         break;
       case 9:
         r.expect(LEN, wt, 'attribute');
@@ -137,7 +142,7 @@ function readSpan(r: WireReader, span: SpanRecord): string | undefined {
         r.skip(wt);
     }
   }
-  span.duration_seconds = durationSeconds(span.start_time_unix_nano, span.end_time_unix_nano);
+  span.duration_seconds = durationSeconds(span.start_time_unix_nano, span.end_time_unix_nano, (end[1] - start[1]) * 4294967296 + (end[0] - start[0]));
   return idProblem(traceBytes, spanBytes, span.trace_id, span.span_id);
 }
 

@@ -92,8 +92,12 @@ export function nanosFromHalves(lo: number, hi: number): number {
   return hi * 4294967296 + lo;
 }
 
-export function durationSeconds(startNs: number | undefined, endNs: number | undefined): number | undefined {
-  return startNs !== undefined && endNs !== undefined && endNs >= startNs ? (endNs - startNs) / 1e9 : undefined;
+/**
+ * End minus start in seconds. Epoch nanoseconds exceed 2^53, so as doubles they are only good to
+ * ~256 ns: each decoder passes the difference computed exactly from the raw parts instead.
+ */
+export function durationSeconds(startNs: number | undefined, endNs: number | undefined, exactDiffNs: number): number | undefined {
+  return startNs !== undefined && endNs !== undefined && exactDiffNs >= 0 ? exactDiffNs / 1e9 : undefined;
 }
 
 /** A span's fields before attributes arrive, each with one fixed shape (one hidden class). */

@@ -40,12 +40,13 @@ export class WireReader {
     return v >= 2 ** 63 ? v - 2 ** 64 : v;
   }
 
-  fixed64(): number {
+  /** A fixed64 as its [low, high] 32-bit halves (exact; the caller decides how to combine). */
+  fixed64Halves(): [number, number] {
     if (this.pos + 8 > this.end) throw new OtlpDecodeError('truncated fixed64');
     const lo = this.buf.readUInt32LE(this.pos);
     const hi = this.buf.readUInt32LE(this.pos + 4);
     this.pos += 8;
-    return hi * 4294967296 + lo;
+    return [lo, hi];
   }
 
   double(): number {

@@ -32,7 +32,9 @@ export function decodeTraceRequestProtobuf(buf: Buffer): SpanBatch {
   const batch: SpanBatch = { spans: [], rejected: 0, rejectReason: undefined };
   const r = new WireReader(buf);
   while (!r.done()) {
-    const [field, wt] = r.tag();
+    const t = r.tag();
+    const field = t >>> 3;
+    const wt = t & 7;
     if (field === 1) {
       r.expect(LEN, wt, 'resource_spans');
       resourceSpans(r.sub(), batch);
@@ -46,7 +48,9 @@ function resourceSpans(r: WireReader, batch: SpanBatch): void {
   const scopes: WireReader[] = [];
   // The resource may follow its scope spans on the wire: read it first, then the spans.
   while (!r.done()) {
-    const [field, wt] = r.tag();
+    const t = r.tag();
+    const field = t >>> 3;
+    const wt = t & 7;
     if (field === 1) {
       r.expect(LEN, wt, 'resource');
       resource = attributesOf(r.sub(), 1);
@@ -62,7 +66,9 @@ function scopeSpans(r: WireReader, resource: AttributeTree, batch: SpanBatch): v
   const scope: SpanRecord['scope'] = { name: undefined, version: undefined };
   const spans: WireReader[] = [];
   while (!r.done()) {
-    const [field, wt] = r.tag();
+    const t = r.tag();
+    const field = t >>> 3;
+    const wt = t & 7;
     if (field === 1) {
       r.expect(LEN, wt, 'scope');
       readScope(r.sub(), scope);
@@ -84,7 +90,9 @@ function scopeSpans(r: WireReader, resource: AttributeTree, batch: SpanBatch): v
 
 function readScope(r: WireReader, scope: SpanRecord['scope']): void {
   while (!r.done()) {
-    const [field, wt] = r.tag();
+    const t = r.tag();
+    const field = t >>> 3;
+    const wt = t & 7;
     if (field === 1 && wt === LEN) scope.name = r.string();
     else if (field === 2 && wt === LEN) scope.version = r.string();
     else r.skip(wt);
@@ -98,7 +106,9 @@ function readSpan(r: WireReader, span: SpanRecord): string | undefined {
   let start: [number, number] = [0, 0];
   let end: [number, number] = [0, 0];
   while (!r.done()) {
-    const [field, wt] = r.tag();
+    const t = r.tag();
+    const field = t >>> 3;
+    const wt = t & 7;
     switch (field) {
       case 1:
         r.expect(LEN, wt, 'trace_id');
@@ -148,7 +158,9 @@ function readSpan(r: WireReader, span: SpanRecord): string | undefined {
 
 function readStatus(r: WireReader, status: SpanRecord['status']): void {
   while (!r.done()) {
-    const [field, wt] = r.tag();
+    const t = r.tag();
+    const field = t >>> 3;
+    const wt = t & 7;
     if (field === 2 && wt === LEN) status.message = r.string() || undefined;
     else if (field === 3 && wt === VARINT) status.code = statusCodeName(r.varint());
     else r.skip(wt);
@@ -159,7 +171,9 @@ function readStatus(r: WireReader, status: SpanRecord['status']): void {
 function attributesOf(r: WireReader, depth: number): AttributeTree {
   const tree: AttributeTree = {};
   while (!r.done()) {
-    const [field, wt] = r.tag();
+    const t = r.tag();
+    const field = t >>> 3;
+    const wt = t & 7;
     if (field === 1) {
       r.expect(LEN, wt, 'attribute');
       keyValue(r.sub(), tree, depth);
@@ -172,8 +186,10 @@ function keyValue(r: WireReader, tree: AttributeTree, depth: number): void {
   let key: string | undefined;
   let value: AttributeValue = null;
   while (!r.done()) {
-    const [field, wt] = r.tag();
-    if (field === 1 && wt === LEN) key = r.string();
+    const t = r.tag();
+    const field = t >>> 3;
+    const wt = t & 7;
+    if (field === 1 && wt === LEN) key = r.key();
     else if (field === 2 && wt === LEN) value = anyValue(r.sub(), depth + 1);
     else r.skip(wt);
   }
@@ -184,7 +200,9 @@ function anyValue(r: WireReader, depth: number): AttributeValue {
   if (depth > MAX_VALUE_DEPTH) throw new OtlpDecodeError(`attribute values nested deeper than ${MAX_VALUE_DEPTH}`);
   let value: AttributeValue = null;
   while (!r.done()) {
-    const [field, wt] = r.tag();
+    const t = r.tag();
+    const field = t >>> 3;
+    const wt = t & 7;
     switch (field * 8 + wt) {
       case 1 * 8 + LEN:
         value = stringAttribute(r.string());
@@ -202,7 +220,9 @@ function anyValue(r: WireReader, depth: number): AttributeValue {
         const list: AttributeValue[] = [];
         const a = r.sub();
         while (!a.done()) {
-          const [f, w] = a.tag();
+          const at = a.tag();
+          const f = at >>> 3;
+          const w = at & 7;
           if (f === 1 && w === LEN) list.push(anyValue(a.sub(), depth + 1));
           else a.skip(w);
         }

@@ -48,11 +48,11 @@ export function statusCodeName(n: number): 'OK' | 'ERROR' | undefined {
  * first: no mapping can rely on both, and neither is lost silently to a later duplicate.
  */
 export function setAttribute(tree: AttributeTree, key: string, value: AttributeValue): void {
-  if (key.indexOf('.') === -1) {
-    if (!(key in tree)) tree[key] = value;
+  const parts = keyParts(key);
+  if (parts.length === 1) {
+    if (tree[key] === undefined) tree[key] = value;
     return;
   }
-  const parts = key.split('.');
   let node = tree;
   for (let i = 0; i < parts.length - 1; i++) {
     const part = parts[i] as string;
@@ -68,7 +68,24 @@ export function setAttribute(tree: AttributeTree, key: string, value: AttributeV
     }
   }
   const leaf = parts[parts.length - 1] as string;
-  if (!(leaf in node)) node[leaf] = value;
+  if (node[leaf] === undefined) node[leaf] = value;
+}
+
+/**
+ * A server sends the same dozen attribute keys on every span: each is split once. Bounded, so a
+ * client sending ever-new keys costs a refill, not memory.
+ */
+const KEY_PARTS = new Map<string, readonly string[]>();
+const MAX_CACHED_KEYS = 4096;
+
+function keyParts(key: string): readonly string[] {
+  let parts = KEY_PARTS.get(key);
+  if (parts === undefined) {
+    if (KEY_PARTS.size >= MAX_CACHED_KEYS) KEY_PARTS.clear();
+    parts = key.split('.');
+    KEY_PARTS.set(key, parts);
+  }
+  return parts;
 }
 
 /**

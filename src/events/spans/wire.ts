@@ -1,5 +1,10 @@
 import { OtlpDecodeError } from './span-record.js';
 
+/** Interned attribute keys by FNV-1a hash of their bytes; bounded, refilled when full. */
+const KEYS = new Map<number, { bytes: Uint8Array; key: string }>();
+const MAX_INTERNED_KEYS = 4096;
+const MAX_INTERNED_KEY = 128;
+
 /**
  * A protobuf wire-format reader over one buffer: just what OTLP needs (varint, fixed32/64,
  * length-delimited). Every read is bounds-checked and throws OtlpDecodeError on truncation, so a
@@ -75,12 +80,37 @@ export class WireReader {
     return [this.buf.toString('hex', s, e), e - s];
   }
 
-  /** Tag of the next field: [field number, wire type]. */
-  tag(): [number, number] {
+  /** Tag of the next field: field number × 8 + wire type (split with >>> 3 and & 7). */
+  tag(): number {
     const t = this.varint();
-    const field = Math.floor(t / 8);
-    if (field === 0) throw new OtlpDecodeError('field number 0');
-    return [field, t & 7];
+    if (t < 8) throw new OtlpDecodeError('field number 0');
+    return t;
+  }
+
+  /**
+   * An attribute key: the same few keys arrive on every span, so each distinct key is decoded to
+   * a string once and found again by its bytes (hash, then a byte-for-byte check).
+   */
+  key(): string {
+    const [s, e] = this.bytes();
+    if (e - s > MAX_INTERNED_KEY) return this.buf.toString('utf8', s, e);
+    let h = 2166136261;
+    for (let i = s; i < e; i++) h = Math.imul(h ^ (this.buf[i] as number), 16777619);
+    const hit = KEYS.get(h);
+    if (hit !== undefined && hit.bytes.length === e - s) {
+      let same = true;
+      for (let i = 0; i < hit.bytes.length; i++) {
+        if (hit.bytes[i] !== this.buf[s + i]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return hit.key;
+    }
+    const key = this.buf.toString('utf8', s, e);
+    if (KEYS.size >= MAX_INTERNED_KEYS) KEYS.clear();
+    KEYS.set(h, { bytes: Uint8Array.prototype.slice.call(this.buf, s, e), key });
+    return key;
   }
 
   /** Skip a field this decoder does not read (unknown fields must be ignored, not rejected). */

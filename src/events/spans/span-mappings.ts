@@ -17,7 +17,12 @@ export const SPAN_MAPPINGS = {
     description:
       "vLLM's `llm_request` SERVER span (vllm/v1/engine/output_processor.py, `do_tracing`); SGLang and TensorRT-LLM use the same `gen_ai.*` attribute names.",
     mapping: {
-      match: [{ name: { equals: ['llm_request'] }, kind: { equals: ['SERVER'] } }],
+      // vLLM's span by name; any other SERVER span carrying the e2e latency (TensorRT-LLM copies
+      // vLLM's attribute names; its span name is not verified) is a request too.
+      match: [
+        { name: { equals: ['llm_request'] }, kind: { equals: ['SERVER'] } },
+        { kind: { equals: ['SERVER'] }, [`${A}.latency.e2e`]: { present: true } },
+      ],
       fields: {
         timestamp: { path: 'end_time_unix_nano', format: 'epoch_ns' },
         request_id: `${A}.request.id`,

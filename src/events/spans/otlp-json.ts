@@ -1,4 +1,5 @@
 import {
+  addSpan,
   durationSeconds,
   emptySpan,
   idProblem,
@@ -50,12 +51,7 @@ export function decodeTraceRequestJson(body: unknown): SpanBatch {
       };
       for (const raw of list(ss.spans, 'spans')) {
         const span = emptySpan(resource, scope);
-        const problem = readSpan(raw, span);
-        if (problem === undefined) batch.spans.push(span);
-        else {
-          batch.rejected++;
-          batch.rejectReason ??= problem;
-        }
+        addSpan(batch, span, readSpan(raw, span));
       }
     }
   }

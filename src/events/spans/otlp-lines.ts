@@ -1,4 +1,5 @@
 import type { LineStats } from '../../pipeline/line-stats.js';
+import { parseLineObject } from '../line-object.js';
 import { decodeTraceRequestJson } from './otlp-json.js';
 import { OtlpDecodeError, type SpanRecord } from './span-record.js';
 import type { SpanStats } from './span-stats.js';
@@ -16,26 +17,8 @@ export class OtlpLineDecoder {
   ) {}
 
   decode(text: string): SpanRecord[] | undefined {
-    let line = text;
-    if (line.charCodeAt(0) === 0xfeff) {
-      line = line.slice(1);
-      this.lines.warning('bom');
-    }
-    if (line.trim() === '') {
-      this.lines.empty();
-      return undefined;
-    }
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(line);
-    } catch {
-      this.lines.invalidLine('json_syntax');
-      return undefined;
-    }
-    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-      this.lines.invalidLine('not_object');
-      return undefined;
-    }
+    const parsed = parseLineObject(text, this.lines);
+    if (parsed === undefined) return undefined;
     // Another signal's export (resourceMetrics, resourceLogs) is valid JSON but not spans.
     if (!('resourceSpans' in parsed)) {
       this.lines.unmapped();

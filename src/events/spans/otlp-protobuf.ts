@@ -1,4 +1,5 @@
 import {
+  addSpan,
   durationSeconds,
   emptySpan,
   idProblem,
@@ -79,12 +80,7 @@ function scopeSpans(r: WireReader, resource: AttributeTree, batch: SpanBatch): v
   }
   for (const s of spans) {
     const span = emptySpan(resource, scope);
-    const problem = readSpan(s, span);
-    if (problem === undefined) batch.spans.push(span);
-    else {
-      batch.rejected++;
-      batch.rejectReason ??= problem;
-    }
+    addSpan(batch, span, readSpan(s, span));
   }
 }
 

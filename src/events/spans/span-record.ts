@@ -143,6 +143,15 @@ export interface SpanBatch {
   rejectReason: string | undefined;
 }
 
+/** Add a decoded span to the batch, or count it as rejected with the first reason kept. */
+export function addSpan(batch: SpanBatch, span: SpanRecord, problem: string | undefined): void {
+  if (problem === undefined) batch.spans.push(span);
+  else {
+    batch.rejected++;
+    batch.rejectReason ??= problem;
+  }
+}
+
 /** A request body that cannot be read at all (answered 400; nothing from it is counted). */
 export class OtlpDecodeError extends Error {}
 

@@ -7,6 +7,7 @@ import { OtlpDecodeError, type SpanBatch } from '../../events/spans/span-record.
 import type { TokenBucket } from '../../exposition/web/limits.js';
 import type { Pipeline } from '../../pipeline/pipeline.js';
 import { lingeringClose } from '../http-ingest.js';
+import { readBody } from '../read-body.js';
 import type { Source, SourceStatus } from '../source.js';
 import { CONTENT_TYPES, exportResponse, RPC_CODE, statusBody, type OtlpEncoding } from './otlp-response.js';
 
@@ -71,22 +72,7 @@ export class OtlpReceiver implements Source {
       this.tooLarge(req, res, encoding);
       return;
     }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let rejected = false;
-    req.on('data', (chunk: Buffer) => {
-      if (rejected) return;
-      size += chunk.length;
-      if (size > this.options.maxBodyBytes) {
-        rejected = true;
-        chunks.length = 0;
-        this.tooLarge(req, res, encoding);
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => {
-      if (rejected) return;
+    readBody(req, this.options.maxBodyBytes, () => this.tooLarge(req, res, encoding), (chunks, size) => {
       const body = Buffer.concat(chunks, size);
       if (contentEncoding === 'gzip') {
         gunzipAsync(body, { maxOutputLength: this.options.maxBodyBytes }).then(

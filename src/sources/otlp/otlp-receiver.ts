@@ -94,7 +94,10 @@ export class OtlpReceiver implements Source {
     } catch (err) {
       if (err instanceof OtlpDecodeError) return this.badRequest(res, encoding, `malformed ExportTraceServiceRequest: ${err.message}`);
       if (err instanceof SyntaxError) return this.badRequest(res, encoding, 'the body is not valid JSON');
-      throw err;
+      // A decoder bug: nothing was counted yet, and this runs outside Express's error handling
+      // (a body callback or a promise), so it is answered here rather than thrown.
+      this.count('bad_request');
+      return this.fail(res, encoding, 500, RPC_CODE.INTERNAL, 'internal error while decoding the request');
     }
     this.pipeline.spanStats.rejected(batch.rejected);
     this.pipeline.spans(batch.spans);

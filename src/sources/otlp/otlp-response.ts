@@ -10,7 +10,7 @@ export type OtlpEncoding = 'protobuf' | 'json';
 export const CONTENT_TYPES: Record<OtlpEncoding, string> = { protobuf: 'application/x-protobuf', json: 'application/json' };
 
 /** gRPC status codes the Status body carries (google/rpc/code.proto). */
-export const RPC_CODE = { INVALID_ARGUMENT: 3, RESOURCE_EXHAUSTED: 8, UNAVAILABLE: 14 } as const;
+export const RPC_CODE = { INVALID_ARGUMENT: 3, RESOURCE_EXHAUSTED: 8, INTERNAL: 13 } as const;
 
 export function exportResponse(encoding: OtlpEncoding, rejectedSpans: number, errorMessage: string | undefined): Buffer | string {
   const partial = rejectedSpans > 0 || errorMessage !== undefined;

@@ -76,18 +76,18 @@ export class OtlpReceiver implements Source {
       const body = Buffer.concat(chunks, size);
       if (contentEncoding === 'gzip') {
         gunzipAsync(body, { maxOutputLength: this.options.maxBodyBytes }).then(
-          (plain) => this.export(plain, encoding, res),
+          (plain) => this.accept(plain, encoding, res),
           (err: NodeJS.ErrnoException) => {
             if (err.code === 'ERR_BUFFER_TOO_LARGE') this.tooLarge(req, res, encoding);
             else this.badRequest(res, encoding, 'the body is not valid gzip');
           },
         );
-      } else this.export(body, encoding, res);
+      } else this.accept(body, encoding, res);
     });
   };
 
   /** Decode, count, checkpoint, answer: synchronous from the decode on, so no scrape sees half. */
-  private export(body: Buffer, encoding: OtlpEncoding, res: Response): void {
+  private accept(body: Buffer, encoding: OtlpEncoding, res: Response): void {
     let batch: SpanBatch;
     try {
       batch = encoding === 'protobuf' ? decodeTraceRequestProtobuf(body) : decodeTraceRequestJson(JSON.parse(body.toString('utf8')));

@@ -227,6 +227,15 @@ describe('--preset otlp: the OpenTelemetry Collector file exporter, one export r
     expect(m.get('llmtail_otlp_spans_total', { result: 'rejected' })).toBe(1);
   });
 
+  it('is followed by `run` like any log, with the same counts as replay, and /readyz with OTLP alone is ready', async () => {
+    const cli = await sidecar(['--preset', 'otlp', '--input', fixture, '--from-beginning']);
+    const replayed = parseExposition((await runCli(['replay', '--preset', 'otlp', fixture])).stdout);
+    await expect.poll(async () => (await scrape(cli)).get('llmtail_otlp_spans_total', { result: 'request' }), { timeout: 10_000 }).toBe(5);
+    expect(requestFamilies(await scrape(cli))).toEqual(requestFamilies(replayed));
+    const alone = await sidecar();
+    expect((await fetch(alone.url('/readyz'))).status).toBe(200);
+  });
+
   it('reads spans another server names differently through span_mapping in the config, no code', async () => {
     writeFileSync(
       path.join(dir, 'c.yaml'),

@@ -16,6 +16,7 @@ import { Sidecar } from '../src/sidecar.js';
 import { generate, type Shape } from '../src/simulator/index.js';
 import { replayFile } from '../src/sources/file-replay.js';
 import { formatGpuBench, gpuBench } from './gpu.js';
+import { formatOtlpBench, otlpBench } from './otlp.js';
 import { idleCpu, writeToMetricsLatency } from './tailing.js';
 import { readAhead, readBuffers } from '../src/sources/read-ahead.js';
 import { formatHtml } from '../src/report/format/html.js';
@@ -260,6 +261,8 @@ async function main(): Promise<void> {
     const latency = await writeToMetricsLatency(dir);
     // With checkpoints every scrape first writes one (fsync), so polling scrapes measure that too.
     const latencyCheckpointed = await writeToMetricsLatency(dir, ['--state-dir', path.join(dir, 'state')]);
+    process.stdout.write('measuring OTLP spans (in process, then through POST /v1/traces)…\n');
+    const otlp = await otlpBench();
     process.stdout.write(`measuring the idle sidecar's CPU over ${IDLE_SECONDS} s…\n`);
     const idle = await idleCpu(dir, IDLE_SECONDS);
 
@@ -287,6 +290,7 @@ async function main(): Promise<void> {
       replay_rss_bytes_after: memory.rss,
       replay_peak_rss_bytes: memory.maxRss,
       presets,
+      ...otlp,
     };
     process.stdout.write(
       [
@@ -302,7 +306,7 @@ async function main(): Promise<void> {
         `  … with --state-dir:         p50 ${latencyCheckpointed.p50.toFixed(1)} ms, p99 ${latencyCheckpointed.p99.toFixed(1)} ms (each scrape writes a checkpoint first)`,
         `idle sidecar CPU:           ${idle.cpuSeconds.toFixed(2)} s over ${IDLE_SECONDS} s = ${(idle.shareOfCore * 100).toFixed(3)} % of a core   (target <= 0.2 %)`,
         `RSS of a replay process:    ${(memory.rss / 2 ** 20).toFixed(0)} MiB at the end, ${(memory.maxRss / 2 ** 20).toFixed(0)} MiB peak`,
-        '',
+        formatOtlpBench(otlp, 1e6 / replayLps),
       ].join('\n'),
     );
     process.stdout.write(`${JSON.stringify(results)}\n`);

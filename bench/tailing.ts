@@ -10,8 +10,8 @@ import { fileURLToPath } from 'node:url';
 
 const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 
-async function startSidecar(args: string[]): Promise<{ proc: ChildProcess; port: number }> {
-  const proc = spawn(process.execPath, [CLI, 'run', '--web.listen-address', '127.0.0.1:0', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+export async function startSidecar(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ proc: ChildProcess; port: number }> {
+  const proc = spawn(process.execPath, [CLI, 'run', '--web.listen-address', '127.0.0.1:0', ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
   let err = '';
   // The bound port is in the startup log line.
   const port = await new Promise<number>((resolve, reject) => {
@@ -83,7 +83,7 @@ export async function idleCpu(dir: string, seconds: number): Promise<{ cpuSecond
 }
 
 /** utime + stime of a process, in clock ticks, from /proc. */
-function cpuTicks(pid: number): number {
+export function cpuTicks(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return Number(fields[11]) + Number(fields[12]);

@@ -16,6 +16,9 @@ import { RateLimitedLog } from './log/logger.js';
 import { Pipeline } from './pipeline/pipeline.js';
 import { FileTailer, type TailerCheckpoint } from './sources/file-tailer.js';
 import { HttpIngest } from './sources/http-ingest.js';
+import { OtlpReceiver } from './sources/otlp/otlp-receiver.js';
+import { otlpCollectors } from './exposition/otlp-collectors.js';
+import { TokenBucket } from './exposition/web/limits.js';
 import type { Source } from './sources/source.js';
 import { StreamSource } from './sources/stream-source.js';
 import { loadWebSecurity } from './exposition/web/web-config.js';
@@ -35,6 +38,7 @@ export class Sidecar {
   readonly sources: Source[] = [];
   readonly tailer: FileTailer | undefined;
   readonly ingest: HttpIngest | undefined;
+  readonly otlp: OtlpReceiver | undefined;
   readonly checkpointer: Checkpointer | undefined;
   readonly gpu: GpuCollector;
   /** Response-quality checks, error bursts and templates, the summarizer and alerts (issue 6). */
@@ -89,8 +93,14 @@ export class Sidecar {
       this.store = new CheckpointStore(config.state_dir);
       this.checkpointer = new Checkpointer(
         this.store,
-        () => ({ metrics: this.requestMetrics.snapshot(), lines: this.pipeline.stats.snapshot(), tailer: this.tailer?.checkpoint(), anomaly: this.anomaly?.snapshot() }),
-        () => this.pipeline.stats.total() + (this.tailer?.changes ?? 0),
+        () => ({
+          metrics: this.requestMetrics.snapshot(),
+          lines: this.pipeline.stats.snapshot(),
+          spans: this.pipeline.spanStats.snapshot(),
+          tailer: this.tailer?.checkpoint(),
+          anomaly: this.anomaly?.snapshot(),
+        }),
+        () => this.pipeline.stats.total() + this.pipeline.spanStats.total() + (this.tailer?.changes ?? 0),
         config.checkpoint.interval_ms,
         log,
       );
@@ -100,10 +110,21 @@ export class Sidecar {
       this.ingest = new HttpIngest(this.pipeline, config.web.ingest_max_body_bytes, () => this.checkpointer?.checkpoint() ?? false);
       this.sources.push(this.ingest);
     }
+    if (config.web.enable_otlp) {
+      // Same promise as /ingest: the 200 goes out only after the counts are in the checkpoint.
+      this.otlp = new OtlpReceiver(this.pipeline, {
+        maxBodyBytes: config.web.otlp_max_body_bytes,
+        bucket: new TokenBucket(config.web.otlp_max_requests_per_second),
+        afterCount: () => this.checkpointer?.checkpoint() ?? false,
+        stateful: this.checkpointer !== undefined,
+      });
+      this.sources.push(this.otlp);
+    }
 
     this.registry = new MetricsRegistry(options.processMetrics ?? true);
     for (const c of requestCollectors(this.requestMetrics)) this.registry.add(c);
     for (const c of selfCollectors(this.pipeline.stats, () => this.sources)) this.registry.add(c);
+    if (config.web.enable_otlp || config.preset === 'otlp') for (const c of otlpCollectors(this.pipeline.spanStats, this.otlp)) this.registry.add(c);
     if (this.tailer !== undefined) for (const c of tailerCollectors(this.tailer)) this.registry.add(c);
     if (this.checkpointer !== undefined) for (const c of this.checkpointer.collectors()) this.registry.add(c);
     if (this.anomaly !== undefined) for (const c of this.anomaly.collectors()) this.registry.add(c);
@@ -165,6 +186,7 @@ export class Sidecar {
         registry: this.registry,
         sources: () => this.sources,
         ingest: this.ingest,
+        otlp: this.otlp,
         log: this.log,
         // What was written before the scrape is in it (the tailer batches its reads), and on disk.
         beforeScrape: () => {
@@ -229,7 +251,10 @@ export class Sidecar {
     if (checkpoint === undefined) return undefined;
     const parts = checkpointParts.safeParse(checkpoint.parts);
     const problem = parts.success
-      ? (this.requestMetrics.incompatibility(parts.data.metrics) ?? this.pipeline.stats.incompatibility(parts.data.lines) ?? this.rehearseRestore(parts.data.metrics))
+      ? (this.requestMetrics.incompatibility(parts.data.metrics) ??
+        this.pipeline.stats.incompatibility(parts.data.lines) ??
+        this.pipeline.spanStats.incompatibility(parts.data.spans) ??
+        this.rehearseRestore(parts.data.metrics))
       : `unexpected contents (${parts.error.issues[0]?.path.join('.')}: ${parts.error.issues[0]?.message})`;
     if (problem !== undefined || !parts.success) {
       const movedTo = this.store.setAside();
@@ -238,6 +263,7 @@ export class Sidecar {
     }
     this.requestMetrics.restore(parts.data.metrics);
     this.pipeline.stats.restore(parts.data.lines);
+    this.pipeline.spanStats.restore(parts.data.spans);
     if (this.anomaly !== undefined && parts.data.anomaly !== undefined) {
       const skipped = this.anomaly.restore(parts.data.anomaly);
       if (skipped !== undefined) this.log.warn({ reason: skipped }, 'anomaly counters in the checkpoint do not fit; they start at 0');

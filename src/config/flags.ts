@@ -21,6 +21,7 @@ export const CONFIG_FLAGS: readonly ConfigFlag[] = [
   { flag: 'web.listen-address', key: 'web.listen_address', type: 'string', arg: '[HOST]:PORT' },
   { flag: 'web.telemetry-path', key: 'web.telemetry_path', type: 'string', arg: 'PATH' },
   { flag: 'web.enable-ingest', key: 'web.enable_ingest', type: 'boolean' },
+  { flag: 'web.enable-otlp', key: 'web.enable_otlp', type: 'boolean' },
   { flag: 'web.config.file', key: 'web.config_file', type: 'string', arg: 'FILE' },
   { flag: 'web.disable-ui', key: 'ui.enabled', type: 'boolean', negate: true },
   { flag: 'log.level', key: 'log.level', type: 'string', arg: 'LEVEL' },

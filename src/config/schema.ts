@@ -31,10 +31,13 @@ export const configSchema = z
       .default([])
       .describe('Log files to follow: paths, globs (/var/log/vllm/*.jsonl) or - for stdin.'),
     preset: z
-      .enum(['auto', ...PRESET_NAMES, 'custom'])
+      .enum(['auto', ...PRESET_NAMES, 'custom', 'otlp'])
       .default('auto')
-      .describe('Log shape. `auto` picks a built-in preset per line by the fields present; `custom` uses `mapping`.'),
+      .describe('Log shape. `auto` picks a built-in preset per line by the fields present; `custom` uses `mapping`; `otlp`: each line is an OTLP JSON trace export (the OpenTelemetry Collector file exporter), read with `span_mapping`.'),
     mapping: mappingSpecSchema.optional().describe('Custom field mapping, used with preset `custom` (see README, "Custom mappings").'),
+    span_mapping: mappingSpecSchema
+      .optional()
+      .describe('Which OpenTelemetry spans are requests and where their fields are (paths into a span: name, kind, status.code, attributes.<key>, resource.<key>; see docs/otlp.md). Absent: the built-in vLLM mapping.'),
     default_model: z.string().min(1).default('unknown').describe('Model label for lines that name no model (TGI, single-model servers).'),
     from_beginning: z
       .boolean()
@@ -62,6 +65,11 @@ export const configSchema = z
         ingest_max_body_bytes: positiveInt(1 << 30)
           .default(10 * 1024 * 1024)
           .describe('Largest /ingest body; larger ones get 413 and nothing from them is counted.'),
+        enable_otlp: z.boolean().default(false).describe('Accept OpenTelemetry trace exports (OTLP/HTTP, protobuf or JSON) on POST /v1/traces; each request span becomes one request event.'),
+        otlp_max_body_bytes: positiveInt(1 << 30)
+          .default(10 * 1024 * 1024)
+          .describe('Largest /v1/traces body, before and after gzip; larger ones get 413 and nothing from them is counted.'),
+        otlp_max_requests_per_second: positiveInt(1_000_000).default(100).describe('POST /v1/traces rate limit (token bucket, bursts up to the same number); past it, 429 with Retry-After (exporters retry).'),
         gzip: z.boolean().default(true).describe('Compress responses for clients that accept gzip.'),
         config_file: z
           .string()

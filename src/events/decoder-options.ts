@@ -6,6 +6,7 @@ export function decoderOptions(config: Config): DecoderOptions {
   return {
     preset: config.preset,
     mapping: config.mapping,
+    spanMapping: config.span_mapping,
     defaultModel: config.default_model,
     limits: {
       maxDurationSeconds: config.limits.max_duration_seconds,

@@ -1,13 +1,16 @@
 import type { LineStats } from '../pipeline/line-stats.js';
 import { compileDetector, compileMapping, type CompiledMapping, type FieldProblemSink, type ValueLimits } from './compile.js';
 import type { InferenceEvent } from './event.js';
+import { parseLineObject } from './line-object.js';
 import { mappingSpecSchema, type MappingSpec } from './mapping-spec.js';
 import { PRESET_NAMES, PRESETS, type PresetName } from './presets.js';
 
 export interface DecoderOptions {
-  /** A built-in preset, `auto` (choose per line), or `custom` with `mapping`. */
-  preset: PresetName | 'auto' | 'custom';
+  /** A built-in preset, `auto` (choose per line), or `custom` with `mapping`; `otlp` lines are not decoded here (see OtlpLineDecoder). */
+  preset: PresetName | 'auto' | 'custom' | 'otlp';
   mapping?: MappingSpec;
+  /** Which spans are requests and how they map (OTLP receiver, `--preset otlp`); absent: the built-in vllm one. */
+  spanMapping?: MappingSpec;
   limits: ValueLimits;
   /** Model name for lines that carry none (TGI, single-model servers). */
   defaultModel: string;
@@ -34,6 +37,8 @@ export class Decoder {
       this.single = compileMapping('custom', options.mapping, options.limits);
       this.candidates = [];
       this.detectIndex = () => -1;
+    } else if (options.preset === 'otlp') {
+      throw new Error('preset "otlp" lines are decoded by OtlpLineDecoder');
     } else if (options.preset === 'auto') {
       this.single = undefined;
       this.candidates = PRESET_NAMES.map((name) => compilePreset(name, options.limits));
@@ -49,28 +54,8 @@ export class Decoder {
 
   /** Decode one line (without its newline). Returns the event, or undefined when it is not one. */
   decode(text: string): InferenceEvent | undefined {
-    let line = text;
-    if (line.charCodeAt(0) === 0xfeff) {
-      line = line.slice(1);
-      this.stats.warning('bom');
-    }
-    if (line.charCodeAt(line.length - 1) === 13 /* \r */) line = line.slice(0, -1);
-    if (isBlank(line)) {
-      this.stats.empty();
-      return undefined;
-    }
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(line);
-    } catch {
-      this.stats.invalidLine('json_syntax');
-      return undefined;
-    }
-    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
-      this.stats.invalidLine('not_object');
-      return undefined;
-    }
-    const record = parsed as Record<string, unknown>;
+    const record = parseLineObject(text, this.stats);
+    if (record === undefined) return undefined;
     const mapping = this.single ?? this.candidates[this.detectIndex(record)];
     if (mapping === undefined || !mapping.isRequest(record)) {
       this.stats.unmapped();
@@ -89,16 +74,8 @@ function compilePreset(name: PresetName, limits: ValueLimits, markers: readonly 
 }
 
 /** (e2e − TTFT) / (completion tokens − 1): the decode time per token after the first. */
-function derivedTimePerOutputToken(e: InferenceEvent): number | undefined {
+export function derivedTimePerOutputToken(e: InferenceEvent): number | undefined {
   if (e.e2eSeconds === undefined || e.ttftSeconds === undefined || e.completionTokens === undefined) return undefined;
   if (e.completionTokens < 2 || e.e2eSeconds < e.ttftSeconds) return undefined;
   return (e.e2eSeconds - e.ttftSeconds) / (e.completionTokens - 1);
-}
-
-function isBlank(s: string): boolean {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c !== 32 && c !== 9 && c !== 13) return false;
-  }
-  return true;
 }

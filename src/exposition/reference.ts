@@ -18,7 +18,7 @@ export async function metricsReferenceMarkdown(): Promise<string> {
   // input and checkpoint families show too.
   const config = configSchema.parse({
     inputs: ['/nonexistent/llmtail-reference/*.jsonl'],
-    web: { enable_ingest: true },
+    web: { enable_ingest: true, enable_otlp: true },
     state_dir: '/nonexistent/llmtail-reference/state',
   });
   const sidecar = new Sidecar(config, createLogger('silent', 'json'), { processMetrics: false, gpu: false });

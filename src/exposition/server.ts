@@ -7,6 +7,7 @@ import { gzip } from 'node:zlib';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import type { HttpIngest } from '../sources/http-ingest.js';
+import type { OtlpReceiver } from '../sources/otlp/otlp-receiver.js';
 import type { Source } from '../sources/source.js';
 import { incidentsRouter, type IncidentSource } from './incidents-api.js';
 import type { LiveAssets } from './live/assets.js';
@@ -34,6 +35,8 @@ export interface ServerDeps {
   registry: MetricsRegistry;
   sources: () => readonly Source[];
   ingest?: HttpIngest;
+  /** POST /v1/traces (web.enable_otlp). */
+  otlp?: OtlpReceiver;
   log: Logger;
   /** Runs before each scrape is rendered (the checkpoint: no scrape may show state a restart would lose). */
   beforeScrape?: () => void;
@@ -98,6 +101,11 @@ export function createApp(options: ServerOptions, deps: ServerDeps): express.Exp
   if (deps.ingest !== undefined) {
     app.post('/ingest', rateLimit(new TokenBucket(options.ingestRatePerSecond ?? 100)), deps.ingest.handle);
     only('/ingest', 'POST');
+  }
+  if (deps.otlp !== undefined) {
+    // Its own rate limit inside: a 429 must carry an OTLP Status body in the request's encoding.
+    app.post('/v1/traces', deps.otlp.handle);
+    only('/v1/traces', 'POST');
   }
   if (deps.incidents !== undefined) {
     app.use('/api/incidents', incidentsRouter(deps.incidents));

@@ -2,6 +2,7 @@ import type { Socket } from 'node:net';
 import type { Request, Response } from 'express';
 import type { Pipeline } from '../pipeline/pipeline.js';
 import { LINE_RESULTS } from '../pipeline/line-stats.js';
+import { readBody } from './read-body.js';
 import type { Source, SourceStatus } from './source.js';
 
 /** Content types that can carry JSON lines. */
@@ -43,22 +44,7 @@ export class HttpIngest implements Source {
       this.tooLarge(req, res);
       return;
     }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let rejected = false;
-    req.on('data', (chunk: Buffer) => {
-      if (rejected) return;
-      size += chunk.length;
-      if (size > this.maxBodyBytes) {
-        rejected = true;
-        chunks.length = 0;
-        this.tooLarge(req, res);
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => {
-      if (rejected) return;
+    readBody(req, this.maxBodyBytes, () => this.tooLarge(req, res), (chunks, size) => {
       this.requests++;
       const before = Float64Array.from(this.pipeline.stats.results);
       const splitter = this.pipeline.splitter();
@@ -92,7 +78,7 @@ const LINGER_MS = 500;
  * a FIN, keep reading (and discarding) for LINGER_MS, then close — what Go's net/http does for
  * the same reason (rstAvoidanceDelay). Memory stays bounded: nothing read is kept.
  */
-function lingeringClose(socket: Socket): void {
+export function lingeringClose(socket: Socket): void {
   socket.destroySoon = () => {
     socket.end();
     setTimeout(() => socket.destroy(), LINGER_MS).unref();

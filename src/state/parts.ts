@@ -46,6 +46,8 @@ export const checkpointParts = z.object({
   metrics: metricsPart,
   lines: linesPart,
   tailer: tailerPart.optional(),
+  /** Span results (OTLP); absent in checkpoints from before OTLP input: they start at 0. */
+  spans: z.object({ results: z.array(z.number()) }).optional(),
   /** Absent when anomaly signals were off (or the checkpoint predates them): they start at 0. */
   anomaly: anomalySignalsPart.optional(),
 });

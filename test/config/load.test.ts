@@ -49,6 +49,9 @@ describe('defaults', () => {
     expect(c.default_model).toBe('unknown');
     expect(c.from_beginning).toBe(false);
     expect(c.web).toEqual({ listen_address: ':9838', telemetry_path: '/metrics', enable_ingest: false, ingest_max_body_bytes: 10 * 1024 * 1024,
+      enable_otlp: false,
+      otlp_max_body_bytes: 10 * 1024 * 1024,
+      otlp_max_requests_per_second: 100,
       gzip: true,
       config_file: '',
       healthz_without_auth: false,

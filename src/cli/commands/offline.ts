@@ -11,7 +11,7 @@ export function offlineConfig(config: Config): Config {
   return {
     ...config,
     inputs: [],
-    web: { ...config.web, enable_ingest: false },
+    web: { ...config.web, enable_ingest: false, enable_otlp: false },
     summarizer: { ...config.summarizer, base_url: '' },
     alertmanager: { ...config.alertmanager, url: '' },
   };

@@ -13,8 +13,8 @@ export const runCommand: Command = {
       return 0;
     }
     const { config } = cmd;
-    if (config.inputs.length === 0 && !config.web.enable_ingest) {
-      throw new ConfigError(['inputs is empty: expected at least one --input PATH|GLOB|- (or LLMTAIL_INPUTS, or --web.enable-ingest)']);
+    if (config.inputs.length === 0 && !config.web.enable_ingest && !config.web.enable_otlp) {
+      throw new ConfigError(['inputs is empty: expected at least one --input PATH|GLOB|- (or LLMTAIL_INPUTS, --web.enable-ingest or --web.enable-otlp)']);
     }
     const log = createLogger(config.log.level, config.log.format);
     return serveUntilSignal(config, log, {

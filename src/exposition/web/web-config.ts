@@ -71,10 +71,16 @@ export const NO_WEB_SECURITY: WebSecurity = { tls: undefined, users: new Map() }
  */
 export function loadWebSecurity(config: Config): WebSecurity {
   const security = config.web.config_file === '' ? NO_WEB_SECURITY : readWebConfig(config.web.config_file);
-  if (config.web.enable_ingest && security.users.size === 0 && !isLoopback(config.web.listen_address)) {
-    throw new ConfigError([
-      `web.enable_ingest is on and web.listen_address = ${JSON.stringify(config.web.listen_address)} is not a loopback address, but no basic_auth_users are configured: POST /ingest would let anyone who can reach the port write metrics. Add basic_auth_users to a --web.config.file, or listen on 127.0.0.1 / [::1].`,
-    ]);
+  // The OTLP receiver writes metrics exactly as /ingest does: the same rule.
+  for (const [on, key, endpoint] of [
+    [config.web.enable_ingest, 'web.enable_ingest', 'POST /ingest'],
+    [config.web.enable_otlp, 'web.enable_otlp', 'POST /v1/traces'],
+  ] as const) {
+    if (on && security.users.size === 0 && !isLoopback(config.web.listen_address)) {
+      throw new ConfigError([
+        `${key} is on and web.listen_address = ${JSON.stringify(config.web.listen_address)} is not a loopback address, but no basic_auth_users are configured: ${endpoint} would let anyone who can reach the port write metrics. Add basic_auth_users to a --web.config.file, or listen on 127.0.0.1 / [::1].`,
+      ]);
+    }
   }
   return security;
 }

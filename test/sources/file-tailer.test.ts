@@ -35,6 +35,15 @@ function harness(patterns: string[], options: Partial<FileTailerOptions> = {}, n
   return { tailer, pipeline, metrics, requests };
 }
 
+/** Polls a condition the code under test makes true by itself (a watch event, a timer): no sleeping for a fixed time. */
+async function eventually(check: () => boolean, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
 describe('FileTailer', () => {
   it('starts existing files at their end (after the last complete line) and follows appends', async () => {
     const f = path.join(dir, 'a.jsonl');
@@ -46,6 +55,38 @@ describe('FileTailer', () => {
     await h.tailer.settle();
     expect(h.requests()).toBe(1);
     expect(h.pipeline.stats.results[2]).toBe(1); // {"partial":1} is valid JSON, not a request: unmapped
+  });
+
+  it('batches: the first write is read at once, later ones on the batch timer or when a scrape catches up', async () => {
+    const f = path.join(dir, 'a.jsonl');
+    writeFileSync(f, '');
+    // A batch timer that never fires during the test, and no poll: only events and catchUp() read.
+    const h = harness([f], { batchMs: 3_600_000, pollIntervalMs: 3_600_000 });
+    await h.tailer.start();
+    appendFileSync(f, line(1));
+    await eventually(() => h.requests() === 1);
+    // Batching now: the watch is closed, so this write wakes nothing up…
+    appendFileSync(f, `${line(2)}${line(3)}`);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(h.requests()).toBe(1);
+    // …until a scrape reads what is there, synchronously.
+    h.tailer.catchUp();
+    expect(h.requests()).toBe(3);
+  });
+
+  it('leaves batching after two quiet looks and follows writes by watch events again', async () => {
+    const f = path.join(dir, 'a.jsonl');
+    writeFileSync(f, '');
+    const h = harness([f], { batchMs: 20, pollIntervalMs: 3_600_000 });
+    await h.tailer.start();
+    for (let i = 1; i <= 5; i++) {
+      appendFileSync(f, line(i));
+      await eventually(() => h.requests() === i);
+    }
+    // Quiet for many batch intervals, then a write: seen without a poll or a scrape.
+    await new Promise((r) => setTimeout(r, 200));
+    appendFileSync(f, line(6));
+    await eventually(() => h.requests() === 6);
   });
 
   it('holds a partial line until its newline, however long that takes, and splits UTF-8 safely', async () => {

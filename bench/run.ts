@@ -15,6 +15,7 @@ import { createLogger } from '../src/log/logger.js';
 import { Sidecar } from '../src/sidecar.js';
 import { generate, type Shape } from '../src/simulator/index.js';
 import { replayFile } from '../src/sources/file-replay.js';
+import { footprintBench, formatFootprint } from './footprint.js';
 import { formatGpuBench, gpuBench } from './gpu.js';
 import { formatOtlpBench, otlpBench } from './otlp.js';
 import { idleCpu, writeToMetricsLatency } from './tailing.js';
@@ -26,6 +27,8 @@ import { DEFAULT_EXACT_VALUE_LIMIT, runReport } from '../src/report/run-report.j
 const LINES = Number(process.env.BENCH_LINES ?? 1_000_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 60);
+const FOOTPRINT_RATES = (process.env.FOOTPRINT_RATES ?? '100,1000,5000').split(',').map(Number);
+const FOOTPRINT_SECONDS = Number(process.env.FOOTPRINT_SECONDS ?? 30);
 const SHAPE = (process.env.BENCH_SHAPE ?? 'mixed') as Shape | 'mixed';
 /** BENCH_ONLY=presets runs only the per-preset section (real server shapes), not the whole bench. */
 const ONLY = process.env.BENCH_ONLY;
@@ -311,6 +314,8 @@ async function main(): Promise<void> {
     );
     process.stdout.write(`${JSON.stringify(results)}\n`);
     process.stdout.write(formatGpuBench(await gpuBench()));
+    process.stdout.write('measuring the footprint beside mtail (same writer, same file)…\n');
+    process.stdout.write(formatFootprint(await footprintBench(FOOTPRINT_RATES, FOOTPRINT_SECONDS), FOOTPRINT_SECONDS));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { createSecureContext, type SecureVersion } from 'node:tls';
-import { parse as parseYaml } from 'yaml';
+import { createRequire } from 'node:module';
 import { z } from 'zod';
 import { ConfigError, describeIssue } from '../../config/load.js';
 import type { Config } from '../../config/schema.js';
@@ -89,7 +89,9 @@ export function readWebConfig(file: string): WebSecurity {
   const where = `web config file ${file}`;
   let values: unknown;
   try {
-    values = parseYaml(readFileSync(file, 'utf8')) ?? {};
+    // The YAML parser only when there is a web config file (issue 15: ~8 MiB a sidecar without one never pays).
+    const yaml = createRequire(import.meta.url)('yaml') as typeof import('yaml');
+    values = yaml.parse(readFileSync(file, 'utf8')) ?? {};
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     throw new ConfigError([code !== undefined ? `${where}: cannot read it (${code})` : `${where}: not valid YAML: ${(err as Error).message.split('\n')[0]}`]);

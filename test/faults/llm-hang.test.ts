@@ -1,9 +1,9 @@
 import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { startAlertSink, type AlertSink } from '../helpers/alert-sink.js';
 import { eventually, startCli, type RunningCli } from '../helpers/cli.js';
 import { logLines, scrape } from '../helpers/faults.js';
 
@@ -39,8 +39,7 @@ let dir: string;
 let cli: RunningCli | undefined;
 let blackHole: Server;
 const held = new Set<Socket>();
-let alertmanager: HttpServer;
-const alerts: { labels: Record<string, string>; annotations: Record<string, string> }[][] = [];
+let sink: AlertSink;
 
 beforeEach(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'llmtail-fault-llm-'));
@@ -51,15 +50,7 @@ beforeEach(async () => {
     socket.pause(); // accept, never read, never answer
   });
   await new Promise<void>((r) => blackHole.listen(0, '127.0.0.1', r));
-  alertmanager = createHttpServer((req, res) => {
-    let raw = '';
-    req.on('data', (d: Buffer) => (raw += d.toString()));
-    req.on('end', () => {
-      if (req.url === '/api/v2/alerts') alerts.push(JSON.parse(raw) as (typeof alerts)[number]);
-      res.writeHead(200).end();
-    });
-  });
-  await new Promise<void>((r) => alertmanager.listen(0, '127.0.0.1', r));
+  sink = await startAlertSink();
 });
 
 afterEach(async () => {
@@ -67,13 +58,11 @@ afterEach(async () => {
   cli = undefined;
   for (const s of held) s.destroy();
   blackHole.close();
-  alertmanager.closeAllConnections();
-  alertmanager.close();
-  alerts.length = 0;
+  sink.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
-const port = (s: Server | HttpServer) => (s.address() as { port: number }).port;
+const port = (s: Server) => (s.address() as { port: number }).port;
 
 function burst(log: string, model: string): void {
   // A first line stamped 30 s ago: the log's clock has closed buckets before the burst (no burst
@@ -101,7 +90,7 @@ describe('LLM endpoint hanging', () => {
         '  max_retries: 0',
         '  wait_for_summary_ms: 300',
         'alertmanager:',
-        `  url: http://127.0.0.1:${port(alertmanager)}`,
+        `  url: ${sink.url}`,
         '  resend_interval_ms: 1000',
         'tail:',
         '  poll_interval_ms: 100',
@@ -123,8 +112,8 @@ describe('LLM endpoint hanging', () => {
     // The incident is recorded and the alert goes out without waiting for the summary.
     const [incident] = await incidents(running);
     expect(incident).toMatchObject({ model: 'qwen-7b', summary: null, summarizer: { status: 'pending' } });
-    await eventually(async () => (alerts.length >= 1 ? true : undefined), 10_000, 'the first alert');
-    expect(alerts[0]?.[0]?.labels).toMatchObject({ alertname: 'LLMErrorBurst', model: 'qwen-7b', incident_id: incident?.id });
+    await eventually(async () => (sink.posts.length >= 1 ? true : undefined), 10_000, 'the first alert');
+    expect(sink.posts[0]?.[0]?.labels).toMatchObject({ alertname: 'LLMErrorBurst', model: 'qwen-7b', incident_id: incident?.id });
 
     // The call times out: counted, logged, and settled on the incident.
     const after = await eventually(

@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
 import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startAlertSink, type AlertSink } from '../helpers/alert-sink.js';
 import { CLI, eventually, runCli, startCli, type RunningCli } from '../helpers/cli.js';
 import { parseExposition } from '../helpers/exposition.js';
 import { FakeOpenAI } from '../summarizer/fake-openai.js';
@@ -42,21 +42,12 @@ describe('anomaly signals (real process, stalled model endpoint, test Alertmanag
   let log: string;
   let cli: RunningCli;
   const model = new FakeOpenAI();
-  const alerts: { labels: Record<string, string>; endsAt: string }[][] = [];
-  let am: Server;
+  let sink: AlertSink;
 
   beforeAll(async () => {
     model.behavior = 'stall';
     const baseURL = await model.start();
-    am = createServer((req, res) => {
-      let raw = '';
-      req.on('data', (d: Buffer) => (raw += d.toString()));
-      req.on('end', () => {
-        if (req.url === '/api/v2/alerts') alerts.push(JSON.parse(raw) as (typeof alerts)[number]);
-        res.writeHead(200).end();
-      });
-    });
-    await new Promise<void>((r) => am.listen(0, '127.0.0.1', r));
+    sink = await startAlertSink();
     dir = mkdtempSync(path.join(tmpdir(), 'llmtail-anomaly-'));
     log = path.join(dir, 'requests.jsonl');
     writeFileSync(log, '');
@@ -72,7 +63,7 @@ describe('anomaly signals (real process, stalled model endpoint, test Alertmanag
         '  max_retries: 0',
         '  wait_for_summary_ms: 300',
         'alertmanager:',
-        `  url: http://127.0.0.1:${(am.address() as { port: number }).port}`,
+        `  url: ${sink.url}`,
         '  resend_interval_ms: 1000',
         '',
       ].join('\n'),
@@ -85,8 +76,7 @@ describe('anomaly signals (real process, stalled model endpoint, test Alertmanag
   afterAll(async () => {
     await cli?.stop();
     await model.stop();
-    am?.closeAllConnections();
-    am?.close();
+    sink?.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -134,8 +124,8 @@ describe('anomaly signals (real process, stalled model endpoint, test Alertmanag
     expect(model.allText()).not.toMatch(/10\.1\.\d+\.7/);
 
     // The alert went out after the short wait for the summary, without it.
-    await eventually(async () => (alerts.length >= 1 ? true : undefined), 5000, 'the first alert');
-    expect(alerts[0]?.[0]?.labels).toMatchObject({ alertname: 'LLMErrorBurst', model: 'qwen-7b', severity: 'critical', incident_id: incident.id });
+    await eventually(async () => (sink.posts.length >= 1 ? true : undefined), 5000, 'the first alert');
+    expect(sink.posts[0]?.[0]?.labels).toMatchObject({ alertname: 'LLMErrorBurst', model: 'qwen-7b', severity: 'critical', incident_id: incident.id });
 
     // No more errors: the burst ends (window 4 s + quiet 2 s) and the alert is resolved.
     const resolved = await eventually(
@@ -147,8 +137,8 @@ describe('anomaly signals (real process, stalled model endpoint, test Alertmanag
       'the burst to end',
     );
     expect(resolved.summary).toBeNull();
-    await eventually(async () => (alerts.some((a) => Date.parse(a[0]?.endsAt ?? '') <= Date.now()) ? true : undefined), 5000, 'the resolve');
-    expect(alerts.length).toBeGreaterThanOrEqual(2);
+    await eventually(async () => (sink.posts.some((a) => Date.parse(a[0]?.endsAt ?? '') <= Date.now()) ? true : undefined), 5000, 'the resolve');
+    expect(sink.posts.length).toBeGreaterThanOrEqual(2);
   });
 
   it('shuts down promptly with the model call still hanging', async () => {
@@ -158,7 +148,7 @@ describe('anomaly signals (real process, stalled model endpoint, test Alertmanag
   });
 
   it('replay sees a burst but neither calls the model nor posts alerts, however the lines arrive', async () => {
-    const before = { calls: model.requests.length, alerts: alerts.length };
+    const before = { calls: model.requests.length, alerts: sink.posts.length };
     // A burst on the log's clock: one line, then 100 twenty seconds later. Event time, not read
     // time: all at once, or a line at a time on stdin, gives the same exposition.
     const t0 = Date.UTC(2026, 0, 5, 3, 0, 0);
@@ -178,7 +168,7 @@ describe('anomaly signals (real process, stalled model endpoint, test Alertmanag
     expect(parseExposition(whole).get('llmtail_error_bursts_total', { model: 'qwen-7b' })).toBe(1);
     expect(byLine).toBe(whole);
     // The replays have exited: anything they were going to send has been sent.
-    expect({ calls: model.requests.length, alerts: alerts.length }).toEqual(before);
+    expect({ calls: model.requests.length, alerts: sink.posts.length }).toEqual(before);
   });
 
   it('check-config shows the API key redacted', async () => {

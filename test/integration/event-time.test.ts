@@ -1,8 +1,8 @@
 import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startAlertSink, type AlertSink } from '../helpers/alert-sink.js';
 import { eventually, runCli, startCli } from '../helpers/cli.js';
 import { parseExposition } from '../helpers/exposition.js';
 import { historicalLog } from '../helpers/historical-log.js';
@@ -86,24 +86,11 @@ describe('report on a log from the past', () => {
 });
 
 describe('a sidecar catching up on a backlog', () => {
-  let am: Server;
-  const alerts: { labels: Record<string, string> }[][] = [];
-
+  let sink: AlertSink;
   beforeAll(async () => {
-    am = createServer((req, res) => {
-      let raw = '';
-      req.on('data', (d: Buffer) => (raw += d.toString()));
-      req.on('end', () => {
-        if (req.url === '/api/v2/alerts') alerts.push(JSON.parse(raw) as (typeof alerts)[number]);
-        res.writeHead(200).end();
-      });
-    });
-    await new Promise<void>((r) => am.listen(0, '127.0.0.1', r));
+    sink = await startAlertSink();
   });
-  afterAll(() => {
-    am.closeAllConnections();
-    am.close();
-  });
+  afterAll(() => sink.close());
 
   it('records the burst of the backlog without posting it; a burst written live is posted', async () => {
     // The same kind of log, ending two hours ago, read with --from-beginning.
@@ -112,7 +99,7 @@ describe('a sidecar catching up on a backlog', () => {
     const file = path.join(dir, 'backlog.jsonl');
     writeFileSync(file, `${log.lines.join('\n')}\n`);
     const config = path.join(dir, 'config.yaml');
-    writeFileSync(config, `alertmanager:\n  url: http://127.0.0.1:${(am.address() as { port: number }).port}\n  resend_interval_ms: 600000\n`);
+    writeFileSync(config, `alertmanager:\n  url: ${sink.url}\n  resend_interval_ms: 600000\n`);
     const cli = await startCli(['run', '--config', config, '--input', file, '--from-beginning', '--web.listen-address', '127.0.0.1:0']);
     try {
       await eventually(async () => {
@@ -129,11 +116,11 @@ describe('a sidecar catching up on a backlog', () => {
       const line = (i: number) =>
         JSON.stringify({ timestamp: new Date().toISOString(), model: 'Qwen/Qwen2.5-7B-Instruct', input_tokens: 10, output_tokens: 0, total_time_ms: 30, status: 'error', error_type: 'oom', error: `CUDA out of memory (request ${i})` });
       appendFileSync(file, `${Array.from({ length: 60 }, (_, i) => line(i)).join('\n')}\n`);
-      await eventually(async () => (alerts.length >= 1 ? true : undefined), 20_000, 'the live burst to be posted');
+      await eventually(async () => (sink.posts.length >= 1 ? true : undefined), 20_000, 'the live burst to be posted');
       const live = (await incidents())[0];
       expect(live).toMatchObject({ status: 'active', backlog: false });
       // Only the live burst was ever posted.
-      expect(new Set(alerts.flat().map((a) => a.labels.incident_id)).size).toBe(1);
+      expect(new Set(sink.posts.flat().map((a) => a.labels.incident_id)).size).toBe(1);
     } finally {
       await cli.stop();
     }

@@ -1,9 +1,10 @@
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
-import { Decoder } from '../events/decoder.js';
+import type { EventConsumer } from '../consumers/consumer.js';
 import { decoderOptions } from '../events/decoder-options.js';
+import type { InferenceEvent } from '../events/event.js';
 import type { Collector } from '../exposition/registry.js';
-import { LineStats } from '../pipeline/line-stats.js';
+import { Pipeline } from '../pipeline/pipeline.js';
 import type { Sidecar } from '../sidecar.js';
 import { LineSplitter } from '../sources/line-splitter.js';
 import type { FamilySpool } from './family-spool.js';
@@ -39,9 +40,11 @@ export class Backfill {
   /**
    * Decodes each line once more, only for its event time: the pipeline counts a line (lines_total,
    * field errors) while decoding it, so the time must be known before the pipeline sees the line.
-   * Its own stats keep that second decoding out of every family.
+   * A pipeline of its own (own counts, one consumer that keeps the time) decodes every input the
+   * sidecar's does, OTLP lines with many spans included.
    */
-  private readonly probe: Decoder;
+  private readonly probe: Pipeline;
+  private readonly latest = new LatestEventTime();
   private readonly families: readonly Collector[];
   private readonly extraLabels: string;
   steps = 0;
@@ -52,13 +55,15 @@ export class Backfill {
     options: BackfillOptions,
   ) {
     this.clock = new StepClock(options.stepSeconds, options.maxSteps, (t) => this.step(t));
-    this.probe = new Decoder(decoderOptions(sidecar.config), new LineStats());
+    this.probe = new Pipeline(decoderOptions(sidecar.config), [this.latest], sidecar.config.lines.max_bytes);
     this.families = sidecar.registry.collectors().filter((c) => !isLiveOnly(c.name));
     this.extraLabels = renderLabels(options.labels);
   }
 
   readonly line = (text: string): void => {
-    this.clock.observe(this.probe.decode(text)?.timestamp);
+    this.latest.seconds = undefined;
+    this.probe.line(text);
+    this.clock.observe(this.latest.seconds);
     this.sidecar.pipeline.line(text);
   };
 
@@ -84,5 +89,15 @@ export class Backfill {
       const family = this.families[i] as Collector;
       this.spool.append(i, sampleLines(family, family.collect(), timeSeconds, this.extraLabels));
     }
+  }
+}
+
+/** The latest event time among a line's events (an OTLP export line holds many spans). */
+class LatestEventTime implements EventConsumer {
+  seconds: number | undefined;
+
+  consume(event: InferenceEvent): void {
+    const t = event.timestamp;
+    if (t !== undefined && (this.seconds === undefined || t > this.seconds)) this.seconds = t;
   }
 }

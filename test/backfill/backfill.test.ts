@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -80,6 +80,16 @@ describe('backfill', () => {
     for (const size of [1, 7, 4096]) expect(await backfill(text, size)).toBe(whole);
     // The same without the anomaly signals: the request families alone.
     expect(await backfill(text, 7, NO_ANOMALY)).toBe(await backfill(text, 0, NO_ANOMALY));
+  });
+
+  it('steps OTLP Collector lines (--preset otlp) by their spans\' times, many requests to a line', async () => {
+    const fixture = readFileSync(new URL('../fixtures/otlp/collector-file-exporter.jsonl', import.meta.url), 'utf8');
+    const otlp = { preset: 'otlp', default_model: 'm' } as Partial<ConfigInput>;
+    const om = await backfill(fixture, 0, otlp);
+    const sums = sumByTime(om, 'llmtail_requests_total');
+    expect(sums.size).toBeGreaterThan(0);
+    expect(sums.get(Math.max(...sums.keys()))).toBe(5);
+    expect(await backfill(fixture, 7, otlp)).toBe(om);
   });
 
   it('has at each step exactly the lines logged up to it, and the last step has them all', async () => {

@@ -16,6 +16,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cpuTicks } from './tailing.js';
 
 const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 const WRITER = fileURLToPath(new URL('./footprint-writer.js', import.meta.url));
@@ -41,12 +42,6 @@ export interface FootprintRow {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function cpuTicks(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return Number(fields[11]) + Number(fields[12]);
-}
 
 function rssMiB(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));

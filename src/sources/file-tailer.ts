@@ -81,8 +81,7 @@ export class FileTailer implements Source {
   private relist = false;
   private stopped = false;
   private started = false;
-  /** Shared by all files: they are read one at a time. */
-  /** One read buffer, reused: chunks go through the splitter before the next read. */
+  /** One read buffer, shared by all files (read one at a time): chunks go through the splitter before the next read. */
   private readonly buffer: Buffer;
   rotations = 0;
   truncations = 0;
@@ -156,12 +155,7 @@ export class FileTailer implements Source {
     }
     if (behind) return;
     for (const file of this.active.values()) {
-      let st: Stats | undefined;
-      try {
-        st = statSync(file.path);
-      } catch {
-        st = undefined;
-      }
+      const st = statPath(file.path);
       if (st === undefined || identityKey(st.dev, st.ino) !== file.key) {
         this.requestScan(true);
         continue;
@@ -409,12 +403,7 @@ export class FileTailer implements Source {
    * read budget, so one look never holds the event loop for long.
    */
   private async follow(file: TailedFile, stillMatched: boolean): Promise<void> {
-    let st: Stats | undefined;
-    try {
-      st = statSync(file.path);
-    } catch {
-      st = undefined;
-    }
+    const st = statPath(file.path);
     if (st === undefined || !stillMatched || identityKey(st.dev, st.ino) !== file.key) {
       this.rotated(file);
       this.readAvailable(file);
@@ -556,6 +545,15 @@ export class FileTailer implements Source {
     const more = file.offset - before >= budget;
     if (more) this.rescan = true;
     return more;
+  }
+}
+
+/** A path's stat, or undefined when it cannot be had (gone, unreadable): the caller treats both as "not this file". */
+function statPath(filePath: string): Stats | undefined {
+  try {
+    return statSync(filePath);
+  } catch {
+    return undefined;
   }
 }
 

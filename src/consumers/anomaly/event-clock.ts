@@ -4,8 +4,8 @@
  * read it, so a backlog read at full speed, a replay of last night and a live tail agree.
  *
  * Rules (documented in docs/anomaly.md, "Event time"):
- * - **No usable timestamp**: the line happens at the clock's now (read time while the log gives
- *   none: a log without timestamps behaves as before).
+ * - **No usable timestamp**: the line happens at the clock's now (live, moved on by the read time
+ *   since the last line; a log without any timestamps runs on read time, as before).
  * - **Ahead of read time** (live only): a line more than `maxFutureMs` ahead of the wall clock comes
  *   from a server whose clock is fast, or a broken one; it is timed at the clock's now (read time),
  *   so one bad line never moves the clock for every model.
@@ -37,8 +37,10 @@ export class EventClock {
   now = Number.NaN;
   /** When the first line was seen, on this clock: the start of every baseline. */
   origin = Number.NaN;
-  /** Wall time when `now` was last set, for ticks. */
+  /** Wall time when `now` was last set, for ticks (live, or a replayed log without timestamps). */
   private nowSetAtWall = 0;
+  /** No line has had a usable timestamp yet: the clock runs on read time. */
+  private onReadTime = false;
   /** Event time of the last line placed at its own timestamp, and the wall time it was read. */
   private lastStampMs = Number.NaN;
   private lastStampWall = 0;
@@ -51,8 +53,8 @@ export class EventClock {
   constructor(private readonly o: EventClockOptions) {}
 
   /**
-   * Place one line on the clock; returns its time (epoch ms). `onJump` runs before the clock moves
-   * backwards, so the caller can close what was open on the old timeline.
+   * Place one line on the clock; returns its time (epoch ms). `onBackwardJump` runs before the
+   * clock moves backwards, so the caller can close what was open on the old timeline.
    */
   place(timestampSeconds: number | undefined, onBackwardJump?: (from: number, to: number) => void): number {
     // Replay needs read time only for lines without a timestamp: no clock call per line.
@@ -95,8 +97,8 @@ export class EventClock {
   }
 
   /**
-   * How far the reader is behind the log (wall time minus the event time of the last line read,
-   * corrected for the time since it was read); 0 when unknown. Catching up a backlog shows here.
+   * How far the reader is behind the log: the wall time the newest stamped line was read minus its
+   * event time; 0 when unknown. Catching up a backlog shows here.
    */
   lagMs(): number {
     if (Number.isNaN(this.lastStampMs)) return 0;
@@ -104,6 +106,7 @@ export class EventClock {
   }
 
   private set(t: number, wall: number): number {
+    this.onReadTime = false;
     this.now = t;
     this.nowSetAtWall = wall;
     return this.stamp(t, wall);
@@ -118,9 +121,9 @@ export class EventClock {
   }
 
   /**
-   * The line is timed at the clock's now. A line without a timestamp moves the clock on by the read
-   * time since the last line, in replay too (read time is all such a log has); a distrusted one
-   * only in live mode, where ticks do the same.
+   * The line is timed at the clock's now. Live, the clock first runs on by the read time since the
+   * last line (as ticks do). In replay it runs on read time only while the log has given no
+   * timestamp at all: read time is all such a log has, and it must never leak into a log's own clock.
    */
   private retime(reason: number, wall: number): number {
     this.retimed[reason]!++;
@@ -128,7 +131,8 @@ export class EventClock {
       this.origin = wall;
       this.now = wall;
       this.nowSetAtWall = wall;
-    } else if (reason === 0 || this.o.mode === 'live') this.runOn(wall);
+      this.onReadTime = true;
+    } else if (this.o.mode === 'live' || this.onReadTime) this.runOn(wall);
     return this.now;
   }
 }

@@ -219,3 +219,16 @@ describe('AnomalyConsumer on event time', () => {
     expect((ended[0]?.endedAt as number) - WALL).toBeLessThanOrEqual(60 * S);
   });
 });
+
+describe('EventClock, lines without a timestamp in a replayed log that has them', () => {
+  it('take the clock\'s now: no read time is mixed into the log\'s own clock', () => {
+    const { c, wall } = clock('replay');
+    const t0 = WALL - 86_400 * S;
+    c.place(sec(t0));
+    wall.now += 5 * S;
+    expect(c.place(undefined)).toBe(t0);
+    expect(c.place(sec(t0 + S))).toBe(t0 + S);
+    expect(c.now).toBe(t0 + S);
+    expect([...c.jumps]).toEqual([0, 0]);
+  });
+});

@@ -268,10 +268,12 @@ export class AnomalyConsumer implements EventConsumer {
     if (Number.isNaN(start)) return;
     const o = this.burst;
     const horizon = start + o.lateMs + (o.windowBuckets + 1) * o.bucketMs + o.quietMs;
-    for (let t = start; t <= horizon + o.bucketMs; t += o.bucketMs) {
-      this.advanceAll(Math.min(t, horizon + o.bucketMs));
-      if (![...this.states.values()].some((m) => m.incident !== undefined)) break;
-    }
+    for (let t = start; this.anyBurst() && t <= horizon + o.bucketMs; t += o.bucketMs) this.advanceAll(t);
+  }
+
+  private anyBurst(): boolean {
+    for (const m of this.states.values()) if (m.incident !== undefined) return true;
+    return false;
   }
 
   /** The active burst of a model (by label value), if any. */
@@ -339,7 +341,7 @@ export class AnomalyConsumer implements EventConsumer {
       },
       {
         name: 'llmtail_event_time_retimed_lines_total',
-        help: 'Request lines the anomaly signals did not time by their own timestamp, by reason: no_timestamp (read time), ahead_of_read_time (the server clock is fast), unconfirmed_jump (one line far from the log clock).',
+        help: "Request lines the anomaly signals did not time by their own timestamp, by reason: no_timestamp (timed at the log clock's now), ahead_of_read_time (the server clock is fast), unconfirmed_jump (one line far from the log clock).",
         type: 'counter',
         collect: () => RETIME_REASONS.map((reason, i) => ({ value: this.clock.retimed[i] as number, labels: { reason } })),
       },

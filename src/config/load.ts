@@ -32,8 +32,15 @@ export interface ConfigKey {
   default: unknown;
 }
 
-/** The schema's leaves, in declaration order, for env parsing, flags and docs. */
+let keysOfSchema: ConfigKey[] | undefined;
+
+/** The schema's leaves, in declaration order, for env parsing, flags and docs (computed once: ~18 ms). */
 export function configKeys(): ConfigKey[] {
+  keysOfSchema ??= schemaLeaves();
+  return keysOfSchema;
+}
+
+function schemaLeaves(): ConfigKey[] {
   const json = z.toJSONSchema(configSchema, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
   const keys: ConfigKey[] = [];
   const walk = (node: JsonSchema, path: string[]) => {

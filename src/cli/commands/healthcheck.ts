@@ -1,7 +1,6 @@
 import { COMMANDS } from './index.js';
 import { readFileSync } from 'node:fs';
-import { request as httpRequest, type IncomingMessage, type RequestOptions } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import type { IncomingMessage, RequestOptions } from 'node:http';
 import { readWebConfig, type TlsSettings } from '../../exposition/web/web-config.js';
 import { parseListenAddress } from '../../exposition/listen-address.js';
 import type { Config } from '../../config/schema.js';
@@ -94,7 +93,10 @@ function tlsClientOptions(tls: TlsSettings, options: { cert?: string; key?: stri
 
 function send(options: RequestOptions, https: boolean, timeoutMs: number): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
-    const req = (https ? httpsRequest : httpRequest)(options, (res) => {
+    // Loaded as needed, and as CommonJS: node:https (TLS) costs ~25 ms of CPU a check without TLS
+    // would pay every 30 s, and node:http's ES import loads Node's bundled undici (see exposition/server.ts).
+    const request = https ? process.getBuiltinModule('node:https').request : process.getBuiltinModule('node:http').request;
+    const req = request(options, (res) => {
       res.resume();
       res.on('end', () => resolve(res));
       res.on('error', reject);

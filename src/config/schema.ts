@@ -49,7 +49,7 @@ export const configSchema = z
       .describe('Directory for the checkpoint (file positions and all metric state), for exactly-once counting across restarts. Empty: no checkpoints.'),
     checkpoint: z
       .object({
-        interval_ms: positiveInt(60_000).default(2000).describe('How often the checkpoint is written when something changed (it is also written before every scrape and at shutdown).'),
+        interval_ms: positiveInt(60_000).default(10_000).describe('How often the checkpoint is written when something changed (it is also written before every scrape and at shutdown). After a crash, what was read since is read again, exactly once.'),
       })
       .strict()
       .prefault({}),
@@ -187,7 +187,7 @@ export const configSchema = z
           .int()
           .nonnegative()
           .max(10_000)
-          .default(200)
+          .default(1000)
           .describe('While a file is being written, read it this often instead of on every write (0: every write). Scrapes read what is there first, so /metrics stays fresh.'),
         read_chunk_bytes: positiveInt(64 << 20).default(1 << 20).describe('Bytes per read() call.'),
         read_budget_bytes: positiveInt(1 << 30)

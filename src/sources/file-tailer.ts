@@ -116,9 +116,18 @@ export class FileTailer implements Source {
     await this.listInputs(firstStart ? 'end' : 'start');
     this.started = true;
     for (const p of this.patterns) this.watchDir(p.baseDir);
-    this.timer = setInterval(() => this.requestScan(true), this.options.pollIntervalMs);
+    this.timer = setInterval(() => this.poll(), this.options.pollIntervalMs);
     this.timer.unref();
     this.requestScan();
+  }
+
+  /**
+   * The periodic look, for what watch events miss. While batching, the batch timer looks anyway:
+   * the poll only asks that its next look list the inputs again, which spares a wake-up's reads.
+   */
+  private poll(): void {
+    if (this.batchTimer !== undefined) this.relist = true;
+    else this.requestScan(true);
   }
 
   /** Stop reading. Positions stay, so a final checkpoint after stop() records where we stopped. */

@@ -1,7 +1,7 @@
 import { appendFileSync, mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { RequestMetrics } from '../../src/consumers/metrics/request-metrics.js';
 import { createLogger } from '../../src/log/logger.js';
 import { Pipeline } from '../../src/pipeline/pipeline.js';
@@ -87,6 +87,30 @@ describe('FileTailer', () => {
     await new Promise((r) => setTimeout(r, 200));
     appendFileSync(f, line(6));
     await eventually(() => h.requests() === 6);
+  });
+
+  it('while batching, the poll does not look itself: the next batch look lists the inputs again and finds a new file', async () => {
+    const a = path.join(dir, 'a.jsonl');
+    writeFileSync(a, '');
+    // Both timers are driven by the test; watch events and file I/O are real.
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    try {
+      const h = harness([path.join(dir, '*.jsonl')], { batchMs: 1000, pollIntervalMs: 100 });
+      await h.tailer.start();
+      appendFileSync(a, line(1));
+      await eventually(() => h.requests() === 1);
+      // Batching now (the watches are closed). A new file appears.
+      writeFileSync(path.join(dir, 'b.jsonl'), line(2));
+      vi.advanceTimersByTime(500);
+      // A negative check: five polls have fired, none of them read.
+      await new Promise((r) => setTimeout(r, 200));
+      expect(h.requests()).toBe(1);
+      // The batch look lists the inputs (the polls asked it to) and reads the new file from its start.
+      vi.advanceTimersByTime(500);
+      await eventually(() => h.requests() === 2);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('holds a partial line until its newline, however long that takes, and splits UTF-8 safely', async () => {

@@ -1,7 +1,7 @@
 /**
  * The sidecar's footprint beside mtail's (issue 15), measured in one run on this machine: the same
  * writer process appends flat request lines to one file at each rate, `llmtail run --state-dir`
- * (live page on, the defaults) and Debian's mtail (bench/mtail/requests.mtail: the same families)
+ * (live page on, the defaults, the image's NODE_OPTIONS) and Debian's mtail (bench/mtail/requests.mtail: the same families)
  * follow it side by side, both are scraped every 5 s, and for each: CPU (% of one core, from
  * /proc utime + stime), RSS (idle before the writer starts, then mean and max while it writes),
  * and the lines each counted against the lines written (exact, after the writer stops).
@@ -31,6 +31,8 @@ export interface Footprint {
   idleRssMiB: number;
   meanRssMiB: number;
   maxRssMiB: number;
+  /** Private (anonymous) memory, mean while writing: RSS without the executable's shared file pages. */
+  meanAnonMiB: number;
   counted: number;
 }
 
@@ -42,6 +44,11 @@ export interface FootprintRow {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function anonMiB(pid: number): number {
+  const m = /^Anonymous:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
+  return m ? Number(m[1]) / 1024 : Number.NaN;
+}
 
 function rssMiB(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -86,11 +93,17 @@ interface Tool {
   port: number;
 }
 
+/** The V8 options the image runs llmtail with (the Dockerfile's NODE_OPTIONS), so the bench measures that. */
+function imageNodeOptions(): string {
+  const dockerfile = readFileSync(new URL('../../Dockerfile', import.meta.url), 'utf8');
+  return /NODE_OPTIONS=(\S+)/.exec(dockerfile)?.[1] ?? '';
+}
+
 async function startLlmtail(dir: string, log: string): Promise<Tool> {
   const port = await freePort();
   const proc = spawn(process.execPath, [CLI, 'run', '--input', log, '--state-dir', path.join(dir, 'state'), '--web.listen-address', `127.0.0.1:${port}`], {
     stdio: 'ignore',
-    env: { ...process.env, NODE_OPTIONS: '--max-semi-space-size=16' },
+    env: { ...process.env, NODE_OPTIONS: imageNodeOptions() },
   });
   await waitFor(async () => ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok ? true : undefined), 20_000, 'llmtail');
   return { proc, port };
@@ -127,6 +140,7 @@ async function measureRate(rate: number, seconds: number): Promise<FootprintRow>
 
     const start = Object.fromEntries(names.map((n) => [n, cpuTicks(pid(n))]));
     const rss: Record<string, number[]> = { llmtail: [], mtail: [] };
+    const anon: Record<string, number[]> = { llmtail: [], mtail: [] };
     const t0 = Date.now();
     let nextScrape = t0;
     while (Date.now() - t0 < seconds * 1000) {
@@ -134,7 +148,10 @@ async function measureRate(rate: number, seconds: number): Promise<FootprintRow>
         nextScrape += SCRAPE_MS;
         await Promise.all(names.map((n) => scrape(tools[n].port)));
       }
-      for (const n of names) rss[n]?.push(rssMiB(pid(n)));
+      for (const n of names) {
+        rss[n]?.push(rssMiB(pid(n)));
+        anon[n]?.push(anonMiB(pid(n)));
+      }
       await sleep(1000);
     }
     const elapsed = (Date.now() - t0) / 1000;
@@ -162,6 +179,7 @@ async function measureRate(rate: number, seconds: number): Promise<FootprintRow>
         idleRssMiB: idle[n]?.rss as number,
         meanRssMiB: xs.reduce((a, b) => a + b, 0) / xs.length,
         maxRssMiB: Math.max(...xs),
+        meanAnonMiB: (anon[n] as number[]).reduce((a, b) => a + b, 0) / (anon[n] as number[]).length,
         counted: counted[n] as number,
       };
     };
@@ -198,15 +216,15 @@ export function formatFootprint(rows: FootprintRow[] | undefined, seconds: numbe
   if (rows === undefined) return 'footprint: mtail is not installed (apt-get install mtail, as root), skipped\n';
   const f = (x: number, d = 1) => x.toFixed(d);
   const out = [
-    `footprint beside mtail (same writer, same file, scraped every ${SCRAPE_MS / 1000} s, ${seconds} s sampled per rate; CPU in % of one core):`,
-    '| lines/s | written | llmtail CPU | mtail CPU | llmtail RSS idle / mean / max MiB | mtail RSS idle / mean / max MiB | counted llmtail / mtail | idle CPU llmtail / mtail |',
-    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    `footprint beside mtail (same writer, same file, scraped every ${SCRAPE_MS / 1000} s, ${seconds} s sampled per rate; CPU in % of one core; llmtail with the image's NODE_OPTIONS=${imageNodeOptions()}):`,
+    '| lines/s | written | llmtail CPU | mtail CPU | llmtail RSS idle / mean / max MiB | mtail RSS idle / mean / max MiB | anonymous mean MiB llmtail / mtail | counted llmtail / mtail | idle CPU llmtail / mtail |',
+    '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const r of rows) {
     const l = r.llmtail;
     const m = r.mtail;
     out.push(
-      `| ${r.rate} | ${r.written} | ${f(l.cpuPercent, 2)} | ${f(m.cpuPercent, 2)} | ${f(l.idleRssMiB)} / ${f(l.meanRssMiB)} / ${f(l.maxRssMiB)} | ${f(m.idleRssMiB)} / ${f(m.meanRssMiB)} / ${f(m.maxRssMiB)} | ${l.counted} / ${m.counted} | ${f(l.idleCpuPercent, 2)} / ${f(m.idleCpuPercent, 2)} |`,
+      `| ${r.rate} | ${r.written} | ${f(l.cpuPercent, 2)} | ${f(m.cpuPercent, 2)} | ${f(l.idleRssMiB)} / ${f(l.meanRssMiB)} / ${f(l.maxRssMiB)} | ${f(m.idleRssMiB)} / ${f(m.meanRssMiB)} / ${f(m.maxRssMiB)} | ${f(l.meanAnonMiB)} / ${f(m.meanAnonMiB)} | ${l.counted} / ${m.counted} | ${f(l.idleCpuPercent, 2)} / ${f(m.idleCpuPercent, 2)} |`,
     );
   }
   return `${out.join('\n')}\n`;

@@ -6,7 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { DEFAULT_PORT } from '../../src/config/schema.js';
 import { VERSION } from '../../src/version.js';
-import { at, dockerfileFacts, IMAGE_UID, isPinned, portOf, requireTool, run, yamlAt } from './helpers.js';
+import { SIDECAR_NODE_OPTIONS, SIDECAR_RESOURCES } from '../../scripts/observability/kubernetes.js';
+import { at, dockerfileFacts, IMAGE_UID, isPinned, portOf, requireTool, run, v8LimitsUnder, yamlAt } from './helpers.js';
 
 /**
  * deploy/compose cannot be started here (no Docker engine), so it is checked by Docker Compose's
@@ -28,6 +29,9 @@ interface Service {
   ports?: string[];
   healthcheck?: { test?: string[]; disable?: boolean };
   networks?: { default?: { aliases?: string[] } };
+  cpus?: number;
+  mem_reservation?: string;
+  mem_limit?: string;
 }
 interface Compose {
   services: Record<string, Service>;
@@ -122,9 +126,20 @@ describe('deploy/compose/docker-compose.yml', () => {
   it('keeps the image\'s V8 semi-space cap for llmtail: NODE_OPTIONS unset, or repeating the image\'s options', () => {
     // An environment entry replaces the image's NODE_OPTIONS rather than adding to it.
     const imageOptions = (image.env.get('NODE_OPTIONS') ?? '').split(/\s+/).filter(Boolean);
-    expect(imageOptions).toContain('--max-semi-space-size=16');
+    expect(imageOptions).toContain('--max-semi-space-size=2');
     const own = svc('llmtail').environment?.NODE_OPTIONS;
     if (own !== undefined) for (const o of imageOptions) expect(own.split(/\s+/)).toContain(o);
+  });
+
+  it('sizes llmtail like the Kubernetes sidecar (from the same measurements), with V8 collecting before mem_limit', () => {
+    const s = svc('llmtail');
+    const mib = (q: string) => Number(/^(\d+)Mi$/.exec(q)?.[1]);
+    expect(s.mem_limit).toBe(`${mib(SIDECAR_RESOURCES.limits.memory)}m`);
+    expect(s.mem_reservation).toBe(`${mib(SIDECAR_RESOURCES.requests.memory)}m`);
+    expect(s.cpus).toBe(Number(/^(\d+)m$/.exec(SIDECAR_RESOURCES.limits.cpu)?.[1]) / 1000);
+    expect(s.environment?.NODE_OPTIONS).toBe(SIDECAR_NODE_OPTIONS);
+    // What V8 makes of both caps, with ~64 MiB for code and buffers, fits under the limit.
+    expect(v8LimitsUnder(SIDECAR_NODE_OPTIONS).heapLimitMiB + 64).toBeLessThan(mib(SIDECAR_RESOURCES.limits.memory));
   });
 
   it('publishes every port on 127.0.0.1 only (no public exposure)', () => {

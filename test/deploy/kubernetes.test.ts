@@ -183,7 +183,7 @@ describe('deploy/kubernetes (rendered by kustomize)', () => {
     // The env replaces the image's NODE_OPTIONS, so it must repeat each option the image sets
     // (the semi-space cap that keeps the RSS flat).
     for (const option of (image.env.get('NODE_OPTIONS') ?? '').split(/\s+/).filter(Boolean)) expect(nodeOptions.split(/\s+/)).toContain(option);
-    expect(nodeOptions.split(/\s+/)).toContain('--max-semi-space-size=16');
+    expect(nodeOptions.split(/\s+/)).toContain('--max-semi-space-size=2');
     // What V8 makes of both caps (old space plus the young generation), with ~64 MiB for code and buffers, fits the limit.
     expect(v8LimitsUnder(nodeOptions).heapLimitMiB + 64).toBeLessThan(mib(limits.memory));
     const readme = readFileSync(path.join(DIR, 'README.md'), 'utf8');

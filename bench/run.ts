@@ -30,7 +30,10 @@ const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 60);
 const FOOTPRINT_RATES = (process.env.FOOTPRINT_RATES ?? '100,1000,5000').split(',').map(Number);
 const FOOTPRINT_SECONDS = Number(process.env.FOOTPRINT_SECONDS ?? 30);
 const SHAPE = (process.env.BENCH_SHAPE ?? 'mixed') as Shape | 'mixed';
-/** BENCH_ONLY=presets runs only the per-preset section (real server shapes), not the whole bench. */
+/**
+ * BENCH_ONLY=presets runs only the per-preset section (real server shapes); BENCH_ONLY=replay only
+ * the simulated-corpus rounds (baseline, replay, report) and the replay's memory. Not the whole bench.
+ */
 const ONLY = process.env.BENCH_ONLY;
 
 /** The real servers' example logs, per preset (test/fixtures/servers/, from the study). */
@@ -228,8 +231,11 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(path.join(tmpdir(), 'llmtail-bench-'));
   const file = path.join(dir, 'requests.jsonl');
   try {
-    process.stdout.write(`replay per real-server preset (up to ${fmt(LINES)} lines or ~100 MB each, best of ${ROUNDS}):\n`);
-    const presets = await presetBench(dir);
+    let presets: Record<string, PresetFigures> = {};
+    if (ONLY !== 'replay') {
+      process.stdout.write(`replay per real-server preset (up to ${fmt(LINES)} lines or ~100 MB each, best of ${ROUNDS}):\n`);
+      presets = await presetBench(dir);
+    }
     if (ONLY === 'presets') {
       process.stdout.write(`${JSON.stringify({ presets })}\n`);
       return;
@@ -258,8 +264,22 @@ async function main(): Promise<void> {
     const replayLps = LINES / best.replay;
     const coreLps = LINES / best.core;
     const reportLps = LINES / best.report;
-    const render = await renderAtSeries(10_000);
     const memory = replayMemory(file);
+    const replayLines = [
+      '',
+      `file: ${fmt(LINES)} lines, ${(bytes / 2 ** 20).toFixed(1)} MiB; requests counted: ${fmt(requests)}`,
+      `read + split + JSON.parse:  ${fmt(baseLps)} lines/s`,
+      `replay (full pipeline):     ${fmt(replayLps)} lines/s`,
+      `ratio replay / baseline:    ${Number((replayLps / baseLps).toFixed(3))}   (target >= 0.75)`,
+      `  without anomaly signals:  ${fmt(coreLps)} lines/s, ratio ${Number((coreLps / baseLps).toFixed(3))} (request metrics alone)`,
+      `report (read, exact percentiles, table + html): ${fmt(reportLps)} lines/s, ratio ${Number((reportLps / baseLps).toFixed(3))} to the baseline`,
+    ];
+    const memoryLine = `RSS of a replay process:    ${(memory.rss / 2 ** 20).toFixed(0)} MiB at the end, ${(memory.maxRss / 2 ** 20).toFixed(0)} MiB peak`;
+    if (ONLY === 'replay') {
+      process.stdout.write(`${[...replayLines, memoryLine].join('\n')}\n`);
+      return;
+    }
+    const render = await renderAtSeries(10_000);
     process.stdout.write('measuring write → /metrics latency (1,000 lines at 100 lines/s)…\n');
     const latency = await writeToMetricsLatency(dir);
     // With checkpoints every scrape first writes one (fsync), so polling scrapes measure that too.
@@ -297,18 +317,12 @@ async function main(): Promise<void> {
     };
     process.stdout.write(
       [
-        '',
-        `file: ${fmt(LINES)} lines, ${(bytes / 2 ** 20).toFixed(1)} MiB; requests counted: ${fmt(requests)}`,
-        `read + split + JSON.parse:  ${fmt(baseLps)} lines/s`,
-        `replay (full pipeline):     ${fmt(replayLps)} lines/s`,
-        `ratio replay / baseline:    ${results.replay_to_baseline_ratio}   (target >= 0.75)`,
-        `  without anomaly signals:  ${fmt(coreLps)} lines/s, ratio ${results.replay_core_to_baseline_ratio} (request metrics alone)`,
-        `report (read, exact percentiles, table + html): ${fmt(reportLps)} lines/s, ratio ${results.report_to_baseline_ratio} to the baseline`,
+        ...replayLines,
         `/metrics render at ${fmt(render.series)} series: ${results.render_ms} ms text, ${results.render_openmetrics_ms} ms OpenMetrics   (target <= 20 ms)`,
         `write() → visible in /metrics: p50 ${latency.p50.toFixed(1)} ms, p99 ${latency.p99.toFixed(1)} ms, max ${latency.max.toFixed(1)} ms   (target p99 <= 50 ms)`,
         `  … with --state-dir:         p50 ${latencyCheckpointed.p50.toFixed(1)} ms, p99 ${latencyCheckpointed.p99.toFixed(1)} ms (each scrape writes a checkpoint first)`,
         `idle sidecar CPU:           ${idle.cpuSeconds.toFixed(2)} s over ${IDLE_SECONDS} s = ${(idle.shareOfCore * 100).toFixed(3)} % of a core   (target <= 0.2 %)`,
-        `RSS of a replay process:    ${(memory.rss / 2 ** 20).toFixed(0)} MiB at the end, ${(memory.maxRss / 2 ** 20).toFixed(0)} MiB peak`,
+        memoryLine,
         formatOtlpBench(otlp, 1e6 / replayLps),
       ].join('\n'),
     );

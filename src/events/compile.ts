@@ -58,9 +58,26 @@ export function compilePath(path: string, nulls: readonly Null[] = []): Getter {
  * present in the line, or -1.
  */
 export function compileDetector(candidates: readonly (readonly string[])[]): (line: Record<string, unknown>) => number {
-  let body = 'let raw, t;\n';
+  let body = 'let raw, t, g;\n';
   candidates.forEach((paths, i) => {
-    for (const p of paths) body += `${readInto('raw', p, 'line')}\nif (raw !== undefined) return ${i};\n`;
+    // Nested markers under one key ("usage.prompt_tokens", "usage.total_tokens") read that key
+    // once: every line of another shape probes all markers, and each probe is a megamorphic load.
+    const groups = new Map<string | number, (string | number)[][]>();
+    for (const p of paths) {
+      const segments = p.includes('|') ? undefined : parseSegments(p.trim());
+      if (segments === undefined || segments.length < 2) {
+        body += `${readInto('raw', p, 'line')}\nif (raw !== undefined) return ${i};\n`;
+        continue;
+      }
+      const group = groups.get(segments[0] as string | number);
+      if (group === undefined) groups.set(segments[0] as string | number, [segments.slice(1)]);
+      else group.push(segments.slice(1));
+    }
+    for (const [first, rests] of groups) {
+      body += `g = line[${JSON.stringify(first)}];\nif (g !== null && typeof g === 'object') {\n`;
+      for (const rest of rests) body += `  raw = ${accessExpr(rest, 'g')};\n  if (raw !== undefined) return ${i};\n`;
+      body += '}\n';
+    }
   });
   body += 'return -1;';
   return new Function('line', body) as (line: Record<string, unknown>) => number;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compileMapping, compilePath, type ValueLimits } from '../../src/events/compile.js';
+import { compileDetector, compileMapping, compilePath, type ValueLimits } from '../../src/events/compile.js';
 import type { InferenceEvent, MappableField } from '../../src/events/event.js';
 import { mappingSpecSchema, type MappingSpecInput } from '../../src/events/mapping-spec.js';
 import type { ByteUnit, FieldProblem } from '../../src/events/values.js';
@@ -57,6 +57,26 @@ describe('compilePath', () => {
     expect(() => compilePath('a[b]')).toThrow(/invalid path segment/);
     expect(() => compilePath('a]')).toThrow(/invalid path segment/);
     expect(() => compilePath('.')).toThrow(/empty path/);
+  });
+});
+
+describe('compileDetector', () => {
+  const candidates = [['x.a|y', 'out.meta'], ['u.p', 'k', 'u.q', 'u.r.s'], ['m.t', 'm.v[0]'], ['gen\\.ai\\.model', 'n']];
+  /** The plain reading: candidates in order, each marker path read on its own (as compilePath reads it). */
+  const reference = (line: Record<string, unknown>): number => candidates.findIndex((paths) => paths.some((p) => compilePath(p)(line) !== undefined));
+
+  it('picks the first candidate with a marker present (null counts), however markers share a first key', () => {
+    const detect = compileDetector(candidates);
+    const values: unknown[] = [undefined, null, 0, '', 'x', [], [null], [1], {}];
+    const nested = (v: unknown) => ({ p: v, q: v, r: { s: v }, t: v, v, a: v, meta: v });
+    const lines: Record<string, unknown>[] = [{}, { 'gen.ai.model': 1 }, { n: null }, { k: 0, m: { t: 1 } }];
+    for (const v of values) for (const key of ['x', 'out', 'u', 'm']) {
+      lines.push({ [key]: v }, { [key]: nested(v) }, { [key]: nested(v), n: 1 });
+    }
+    for (const line of lines) expect(detect(line), JSON.stringify(line)).toBe(reference(line));
+    expect(detect({ u: { r: { s: 1 } } })).toBe(1);
+    expect(detect({ u: { r: 's' } })).toBe(-1);
+    expect(detect({ m: { v: [null] } })).toBe(2);
   });
 });
 

@@ -13,6 +13,8 @@ import { maskMessage, tokenize } from './masking.js';
 export const WILDCARD = '<*>';
 const MASK_CACHE_ENTRIES = 512;
 const MASK_CACHE_KEY_CHARS = 512;
+/** Slots of the admission filter (a power of two). */
+const SEEN_SLOTS = 4096;
 
 export interface DrainOptions {
   /** Tree depth including the root and the length level; >= 3. Default 4 (two routing tokens). */
@@ -88,6 +90,13 @@ function isParam(token: string): boolean {
   return false;
 }
 
+/** 32-bit FNV-1a over UTF-16 code units. */
+function fnv1a(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h;
+}
+
 export class Drain {
   private readonly root = newNode(undefined, '');
   /** Every cluster by id, in least-recently-seen-first order (a Map keeps insertion order). */
@@ -127,18 +136,39 @@ export class Drain {
    * overloaded"), and masking is most of the cost of a line. Bounded in entries and key length.
    */
   private readonly maskCache = new Map<string, string[]>();
+  /**
+   * Hashes of messages seen lately, one per slot: a message enters the cache only when seen before.
+   * Most messages carry an id or a size and never repeat; caching each of them kept ~1 kB alive per
+   * error line for a while, and that churn is what grew V8's young generation to its maximum.
+   */
+  private readonly seen = new Int32Array(SEEN_SLOTS);
+
+  /** Messages in the mask cache (for tests). */
+  get cachedMessages(): number {
+    return this.maskCache.size;
+  }
 
   /** Cluster one raw message (masked here); returns its cluster. `now` is epoch ms. */
   add(message: string, now: number): Cluster {
-    let tokens = message.length <= MASK_CACHE_KEY_CHARS ? this.maskCache.get(message) : undefined;
+    const cacheable = message.length <= MASK_CACHE_KEY_CHARS;
+    let tokens = cacheable ? this.maskCache.get(message) : undefined;
     if (tokens === undefined) {
       tokens = tokenize(maskMessage(message), this.maxTokens);
-      if (message.length <= MASK_CACHE_KEY_CHARS) {
+      if (cacheable && this.seenBefore(message)) {
         if (this.maskCache.size >= MASK_CACHE_ENTRIES) this.maskCache.delete(this.maskCache.keys().next().value as string);
         this.maskCache.set(message, tokens);
       }
     }
     return this.addTokens(tokens, now);
+  }
+
+  /** Whether the message's hash is in its slot; records it there if not. A collision only caches a message early. */
+  private seenBefore(message: string): boolean {
+    const h = fnv1a(message);
+    const slot = h & (SEEN_SLOTS - 1);
+    if (this.seen[slot] === h) return true;
+    this.seen[slot] = h;
+    return false;
   }
 
   /** Cluster an already masked and tokenized message. */

@@ -22,6 +22,23 @@ function families(rng: Rng, i: number): Record<string, string> {
 }
 
 describe('Drain', () => {
+  it("caches a message's masked tokens only once it repeats", () => {
+    const drain = new Drain();
+    const rng = new Rng(11);
+    for (let i = 0; i < 2000; i++) {
+      // Each message once (an id and a size in each): none is cached.
+      const message = `Request req_${i} failed: tried to allocate ${rng.intBetween(20, 8000)} MiB`;
+      drain.add(message, i);
+    }
+    expect(drain.cachedMessages).toBe(0);
+    expect(drain.add('Model is overloaded', 1).id).toBe(drain.add('Model is overloaded', 2).id);
+    expect(drain.cachedMessages).toBe(1);
+    // Served from the cache: same cluster, counted.
+    const c = drain.add('Model is overloaded', 3);
+    expect(c.count).toBe(3);
+    expect(drain.cachedMessages).toBe(1);
+  });
+
   it('groups each family of real-looking server errors into exactly one template', () => {
     const drain = new Drain();
     const rng = new Rng(7);

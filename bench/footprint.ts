@@ -94,7 +94,7 @@ interface Tool {
 }
 
 /** The V8 options the image runs llmtail with (the Dockerfile's NODE_OPTIONS), so the bench measures that. */
-function imageNodeOptions(): string {
+export function imageNodeOptions(): string {
   const dockerfile = readFileSync(new URL('../../Dockerfile', import.meta.url), 'utf8');
   return /NODE_OPTIONS=(\S+)/.exec(dockerfile)?.[1] ?? '';
 }

@@ -15,7 +15,7 @@ import { createLogger } from '../src/log/logger.js';
 import { Sidecar } from '../src/sidecar.js';
 import { generate, type Shape } from '../src/simulator/index.js';
 import { replayFile } from '../src/sources/file-replay.js';
-import { footprintBench, formatFootprint } from './footprint.js';
+import { footprintBench, formatFootprint, imageNodeOptions } from './footprint.js';
 import { formatGpuBench, gpuBench } from './gpu.js';
 import { formatOtlpBench, otlpBench } from './otlp.js';
 import { idleCpu, writeToMetricsLatency } from './tailing.js';
@@ -173,7 +173,7 @@ async function report(file: string): Promise<{ lines: number; seconds: number; r
  * and its peak (this benchmark process holds the generator and other runs, so its own RSS is not
  * the sidecar's).
  */
-function replayMemory(file: string): { rss: number; maxRss: number } {
+function replayMemory(file: string, nodeOptions = ''): { rss: number; maxRss: number } {
   const sidecar = new URL('../src/sidecar.js', import.meta.url).href;
   const replay = new URL('../src/sources/file-replay.js', import.meta.url).href;
   const schema = new URL('../src/config/schema.js', import.meta.url).href;
@@ -187,7 +187,7 @@ function replayMemory(file: string): { rss: number; maxRss: number } {
     await replayFile(${JSON.stringify(file)}, s.pipeline);
     await s.registry.render(false);
     process.stdout.write(JSON.stringify({ rss: process.memoryUsage().rss, maxRss: process.resourceUsage().maxRSS * 1024 }));`;
-  const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+  const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: nodeOptions } });
   return JSON.parse(out) as { rss: number; maxRss: number };
 }
 
@@ -265,6 +265,8 @@ async function main(): Promise<void> {
     const coreLps = LINES / best.core;
     const reportLps = LINES / best.report;
     const memory = replayMemory(file);
+    const imageOptions = imageNodeOptions();
+    const imageMemory = replayMemory(file, imageOptions);
     const replayLines = [
       '',
       `file: ${fmt(LINES)} lines, ${(bytes / 2 ** 20).toFixed(1)} MiB; requests counted: ${fmt(requests)}`,
@@ -274,7 +276,10 @@ async function main(): Promise<void> {
       `  without anomaly signals:  ${fmt(coreLps)} lines/s, ratio ${Number((coreLps / baseLps).toFixed(3))} (request metrics alone)`,
       `report (read, exact percentiles, table + html): ${fmt(reportLps)} lines/s, ratio ${Number((reportLps / baseLps).toFixed(3))} to the baseline`,
     ];
-    const memoryLine = `RSS of a replay process:    ${(memory.rss / 2 ** 20).toFixed(0)} MiB at the end, ${(memory.maxRss / 2 ** 20).toFixed(0)} MiB peak`;
+    const memoryLine = [
+      `RSS of a replay process:    ${(memory.rss / 2 ** 20).toFixed(0)} MiB at the end, ${(memory.maxRss / 2 ** 20).toFixed(0)} MiB peak`,
+      `  with the image's NODE_OPTIONS=${imageOptions}: ${(imageMemory.rss / 2 ** 20).toFixed(0)} MiB at the end, ${(imageMemory.maxRss / 2 ** 20).toFixed(0)} MiB peak`,
+    ].join('\n');
     if (ONLY === 'replay') {
       process.stdout.write(`${[...replayLines, memoryLine].join('\n')}\n`);
       return;
@@ -312,6 +317,7 @@ async function main(): Promise<void> {
       idle_seconds: IDLE_SECONDS,
       replay_rss_bytes_after: memory.rss,
       replay_peak_rss_bytes: memory.maxRss,
+      replay_image_options_peak_rss_bytes: imageMemory.maxRss,
       presets,
       ...otlp,
     };

@@ -9,7 +9,8 @@ import type { BurstConfig } from './config.js';
  * threshold for `quietMs`.
  *
  * Start-up: the first bucket starts at the model's first error line, the time before it (since the
- * sidecar started) counts as empty buckets, and the EWMA is bias-corrected (weight max(alpha, 1/n)
+ * sidecar started) counts as empty buckets, a bucket the first line falls inside (seen only in part,
+ * as after every restart) does not count at all, and the EWMA is bias-corrected (weight max(alpha, 1/n)
  * for the n-th bucket: the plain mean while n < 1/alpha); no burst starts before one bucket has
  * closed — so a service that always logs some errors is not reported as a burst each time the
  * sidecar starts, while a model's first errors after a quiet stretch are measured against zero. After that warm-up, a bucket enters the
@@ -53,6 +54,11 @@ export class BurstDetector {
   /** Buckets below this one are closed (in the baseline); from it to `newest` they take late lines. */
   private openFrom: number;
   private readonly lateBuckets: number;
+  /**
+   * The first bucket seen whole: one the log's first line (or a new timeline) falls inside was seen
+   * only in part, so it neither enters the baseline nor counts as the closed bucket a burst waits for.
+   */
+  private fullFrom: number;
   private closed = 0;
   /** Lines in the window: buckets (newest − windowBuckets, newest]. */
   window = 0;
@@ -80,7 +86,8 @@ export class BurstDetector {
     this.newest = this.bucketOf(now);
     this.openFrom = this.newest;
     this.createdAt = now;
-    this.closed = Math.max(0, this.newest - this.bucketOf(since));
+    this.fullFrom = Math.ceil(since / this.o.bucketMs);
+    this.closed = Math.max(0, this.newest - this.fullFrom);
   }
 
   private bucketOf(t: number): number {
@@ -160,10 +167,10 @@ export class BurstDetector {
     if (end <= this.openFrom) return;
     const ringStart = this.newest - this.counts.length + 1;
     const stop = Math.min(end, this.openFrom + LOOPED_BUCKETS);
-    for (let b = this.openFrom; b < stop; b++) this.closeBucket(b >= ringStart && b <= this.newest ? (this.counts[b % this.counts.length] as number) : 0);
+    for (let b = Math.max(this.openFrom, this.fullFrom); b < stop; b++) this.closeBucket(b >= ringStart && b <= this.newest ? (this.counts[b % this.counts.length] as number) : 0);
     // A long silence: the remaining empty buckets only decay the baseline (in closed form, so a
     // gap of days costs no more than one of minutes).
-    const rest = end - stop;
+    const rest = end - Math.max(stop, this.fullFrom);
     if (rest > 0) {
       this.closed += rest;
       if (!this.inBurst) this.baseline *= (1 - this.o.alpha) ** rest;
@@ -204,6 +211,7 @@ export class BurstDetector {
     this.belowSince = undefined;
     this.newest = this.bucketOf(now);
     this.openFrom = this.newest;
+    this.fullFrom = Math.ceil(now / this.o.bucketMs);
   }
 
   private closeBucket(count: number): void {

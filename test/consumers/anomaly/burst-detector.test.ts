@@ -30,6 +30,21 @@ describe('BurstDetector', () => {
     expect(d.baseline).toBeGreaterThan(40);
   });
 
+  it('a bucket seen only in part (the first line falls late in it, as after a restart) does not set the baseline', () => {
+    // The first line 0.1 s before the end of a bucket, then 10 lines/s: the partial bucket holds one
+    // line. As the baseline it made the threshold 30 lines, which the next bucket's 50 crossed.
+    const late = new BurstDetector(options, 4900, 4900);
+    expect(feed(late, 4900, 600, 10).starts).toEqual([]);
+    expect(late.baseline).toBeGreaterThan(40);
+    // The same with the model's first error in the next bucket: the partial one counted as a closed
+    // empty bucket, a zero baseline, and min_lines started a burst within two seconds.
+    const empty = new BurstDetector(options, 5000, 4950);
+    expect(feed(empty, 5000, 600, 10).starts).toEqual([]);
+    // Seen whole, an empty stretch still measures a model's first errors against zero.
+    const quiet = new BurstDetector(options, 10_000, 0);
+    expect(feed(quiet, 10_000, 10, 10).starts).toHaveLength(1);
+  });
+
   it('starts when the window holds min_lines and factor × baseline, freezes the baseline, ends after the quiet period', () => {
     const d = new BurstDetector(options, 0);
     let r = feed(d, 0, 300, 1); // 5 per bucket

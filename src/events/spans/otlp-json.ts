@@ -1,5 +1,6 @@
 import {
   addSpan,
+  checkValueDepth,
   durationSeconds,
   emptySpan,
   idProblem,
@@ -21,8 +22,6 @@ import {
  * accepted too). Checked by hand rather than with a schema: this runs once per span on the
  * receiver's hot path. A broken envelope throws OtlpDecodeError; a broken span is rejected alone.
  */
-
-const MAX_VALUE_DEPTH = 16;
 
 type Obj = Record<string, unknown>;
 
@@ -153,7 +152,7 @@ function readAttributes(kvs: unknown[] | undefined, tree: AttributeTree, depth: 
 }
 
 function anyValue(v: unknown, depth: number): AttributeValue {
-  if (depth > MAX_VALUE_DEPTH) throw new OtlpDecodeError(`attribute values nested deeper than ${MAX_VALUE_DEPTH}`);
+  checkValueDepth(depth);
   if (!isObject(v)) return null;
   if (typeof v.stringValue === 'string') return stringAttribute(v.stringValue);
   if (typeof v.boolValue === 'boolean') return v.boolValue;

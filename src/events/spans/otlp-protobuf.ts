@@ -1,5 +1,6 @@
 import {
   addSpan,
+  checkValueDepth,
   durationSeconds,
   emptySpan,
   idProblem,
@@ -21,9 +22,6 @@ import { WireReader } from './wire.js';
  * the handful of messages OTLP traces use, read field by field. Unknown fields are skipped, as
  * protobuf requires; anything structurally broken throws OtlpDecodeError (the whole body is 400).
  */
-
-/** Nesting of array/kvlist attribute values beyond this is refused (a stack-depth bomb). */
-const MAX_VALUE_DEPTH = 16;
 
 const LEN = 2;
 const VARINT = 0;
@@ -193,7 +191,7 @@ function keyValue(r: WireReader, tree: AttributeTree, depth: number): void {
 }
 
 function anyValue(r: WireReader, depth: number): AttributeValue {
-  if (depth > MAX_VALUE_DEPTH) throw new OtlpDecodeError(`attribute values nested deeper than ${MAX_VALUE_DEPTH}`);
+  checkValueDepth(depth);
   let value: AttributeValue = null;
   while (!r.done()) {
     const t = r.tag();

@@ -155,6 +155,13 @@ export function addSpan(batch: SpanBatch, span: SpanRecord, problem: string | un
 /** A request body that cannot be read at all (answered 400; nothing from it is counted). */
 export class OtlpDecodeError extends Error {}
 
+/** Nesting of array/kvlist attribute values beyond this is refused (a stack-depth bomb), in either encoding. */
+const MAX_VALUE_DEPTH = 16;
+
+export function checkValueDepth(depth: number): void {
+  if (depth > MAX_VALUE_DEPTH) throw new OtlpDecodeError(`attribute values nested deeper than ${MAX_VALUE_DEPTH}`);
+}
+
 /** Ids must be 16 (trace) and 8 (span) bytes; an all-zero id is invalid (OTLP trace.proto). */
 export function idProblem(traceIdBytes: number, spanIdBytes: number, traceHex: string, spanHex: string): string | undefined {
   if (traceIdBytes !== 16 || /^0*$/.test(traceHex)) return 'invalid trace_id';

@@ -45,15 +45,15 @@ export interface FootprintRow {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function anonMiB(pid: number): number {
-  const m = /^Anonymous:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
+/** One "Key:   N kB" line of a /proc/PID file, in MiB. */
+function procMiB(pid: number, file: 'status' | 'smaps_rollup', key: string): number {
+  const m = new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/${file}`, 'utf8'));
   return m ? Number(m[1]) / 1024 : Number.NaN;
 }
 
-function rssMiB(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : Number.NaN;
-}
+const rssMiB = (pid: number) => procMiB(pid, 'status', 'VmRSS');
+/** Private memory: RSS without the executable's and libraries' shared file pages. */
+const anonMiB = (pid: number) => procMiB(pid, 'smaps_rollup', 'Anonymous');
 
 async function freePort(): Promise<number> {
   const server = createServer();

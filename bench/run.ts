@@ -264,6 +264,8 @@ async function main(): Promise<void> {
     const replayLps = LINES / best.replay;
     const coreLps = LINES / best.core;
     const reportLps = LINES / best.report;
+    const ratio = (lps: number) => Number((lps / baseLps).toFixed(3));
+    const ratios = { replay: ratio(replayLps), core: ratio(coreLps), report: ratio(reportLps) };
     const memory = replayMemory(file);
     const imageOptions = imageNodeOptions();
     const imageMemory = replayMemory(file, imageOptions);
@@ -272,9 +274,9 @@ async function main(): Promise<void> {
       `file: ${fmt(LINES)} lines, ${(bytes / 2 ** 20).toFixed(1)} MiB; requests counted: ${fmt(requests)}`,
       `read + split + JSON.parse:  ${fmt(baseLps)} lines/s`,
       `replay (full pipeline):     ${fmt(replayLps)} lines/s`,
-      `ratio replay / baseline:    ${Number((replayLps / baseLps).toFixed(3))}   (target >= 0.75)`,
-      `  without anomaly signals:  ${fmt(coreLps)} lines/s, ratio ${Number((coreLps / baseLps).toFixed(3))} (request metrics alone)`,
-      `report (read, exact percentiles, table + html): ${fmt(reportLps)} lines/s, ratio ${Number((reportLps / baseLps).toFixed(3))} to the baseline`,
+      `ratio replay / baseline:    ${ratios.replay}   (target >= 0.75)`,
+      `  without anomaly signals:  ${fmt(coreLps)} lines/s, ratio ${ratios.core} (request metrics alone)`,
+      `report (read, exact percentiles, table + html): ${fmt(reportLps)} lines/s, ratio ${ratios.report} to the baseline`,
     ];
     const memoryLine = [
       `RSS of a replay process:    ${(memory.rss / 2 ** 20).toFixed(0)} MiB at the end, ${(memory.maxRss / 2 ** 20).toFixed(0)} MiB peak`,
@@ -300,11 +302,11 @@ async function main(): Promise<void> {
       requests_counted: requests,
       baseline_lines_per_second: Math.round(baseLps),
       replay_lines_per_second: Math.round(replayLps),
-      replay_to_baseline_ratio: Number((replayLps / baseLps).toFixed(3)),
+      replay_to_baseline_ratio: ratios.replay,
       replay_core_lines_per_second: Math.round(coreLps),
-      replay_core_to_baseline_ratio: Number((coreLps / baseLps).toFixed(3)),
+      replay_core_to_baseline_ratio: ratios.core,
       report_lines_per_second: Math.round(reportLps),
-      report_to_baseline_ratio: Number((reportLps / baseLps).toFixed(3)),
+      report_to_baseline_ratio: ratios.report,
       render_series: render.series,
       render_ms: Number(render.ms.toFixed(2)),
       render_openmetrics_ms: Number(render.openMetricsMs.toFixed(2)),

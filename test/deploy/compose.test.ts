@@ -7,7 +7,7 @@ import { parse } from 'yaml';
 import { DEFAULT_PORT } from '../../src/config/schema.js';
 import { VERSION } from '../../src/version.js';
 import { SIDECAR_NODE_OPTIONS, SIDECAR_RESOURCES } from '../../scripts/observability/kubernetes.js';
-import { at, dockerfileFacts, IMAGE_UID, isPinned, portOf, requireTool, run, v8LimitsUnder, yamlAt } from './helpers.js';
+import { at, dockerfileFacts, IMAGE_UID, isPinned, portOf, quantityMiB, quantityMilli, requireTool, run, v8LimitsUnder, yamlAt } from './helpers.js';
 
 /**
  * deploy/compose cannot be started here (no Docker engine), so it is checked by Docker Compose's
@@ -133,13 +133,12 @@ describe('deploy/compose/docker-compose.yml', () => {
 
   it('sizes llmtail like the Kubernetes sidecar (from the same measurements), with V8 collecting before mem_limit', () => {
     const s = svc('llmtail');
-    const mib = (q: string) => Number(/^(\d+)Mi$/.exec(q)?.[1]);
-    expect(s.mem_limit).toBe(`${mib(SIDECAR_RESOURCES.limits.memory)}m`);
-    expect(s.mem_reservation).toBe(`${mib(SIDECAR_RESOURCES.requests.memory)}m`);
-    expect(s.cpus).toBe(Number(/^(\d+)m$/.exec(SIDECAR_RESOURCES.limits.cpu)?.[1]) / 1000);
+    expect(s.mem_limit).toBe(`${quantityMiB(SIDECAR_RESOURCES.limits.memory)}m`);
+    expect(s.mem_reservation).toBe(`${quantityMiB(SIDECAR_RESOURCES.requests.memory)}m`);
+    expect(s.cpus).toBe(quantityMilli(SIDECAR_RESOURCES.limits.cpu) / 1000);
     expect(s.environment?.NODE_OPTIONS).toBe(SIDECAR_NODE_OPTIONS);
     // What V8 makes of both caps, with ~64 MiB for code and buffers, fits under the limit.
-    expect(v8LimitsUnder(SIDECAR_NODE_OPTIONS).heapLimitMiB + 64).toBeLessThan(mib(SIDECAR_RESOURCES.limits.memory));
+    expect(v8LimitsUnder(SIDECAR_NODE_OPTIONS).heapLimitMiB + 64).toBeLessThan(quantityMiB(SIDECAR_RESOURCES.limits.memory));
   });
 
   it('publishes every port on 127.0.0.1 only (no public exposure)', () => {

@@ -92,3 +92,8 @@ export function v8LimitsUnder(nodeOptions: string): V8Limits {
   const out = execFileSync(process.execPath, ['-e', script], { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: nodeOptions }, stdio: ['ignore', 'pipe', 'pipe'] });
   return JSON.parse(out) as V8Limits;
 }
+
+/** A Kubernetes memory quantity (Mi, Gi) in MiB. */
+export const quantityMiB = (q: string): number => (q.endsWith('Gi') ? 1024 * Number(q.slice(0, -2)) : Number(q.replace(/Mi$/, '')));
+/** A Kubernetes CPU quantity (500m, 1) in millicores. */
+export const quantityMilli = (q: string): number => (q.endsWith('m') ? Number(q.slice(0, -1)) : 1000 * Number(q));

@@ -7,7 +7,7 @@ import { DEFAULT_PORT } from '../../src/config/schema.js';
 import { VERSION } from '../../src/version.js';
 import { SIDECAR_RESOURCES } from '../../scripts/observability/kubernetes.js';
 import { eventually, startCli, type RunningCli } from '../helpers/cli.js';
-import { at, dockerfileFacts, IMAGE_UID, isPinned, portOf, requireTool, run, v8LimitsUnder, yamlAt, yamlDocs } from './helpers.js';
+import { at, dockerfileFacts, IMAGE_UID, isPinned, portOf, quantityMiB, quantityMilli, requireTool, run, v8LimitsUnder, yamlAt, yamlDocs } from './helpers.js';
 
 /**
  * deploy/kubernetes cannot be applied here (no cluster), so kustomize renders it (`kubectl
@@ -170,22 +170,20 @@ describe('deploy/kubernetes (rendered by kustomize)', () => {
   it('sets requests and limits (requests within limits) that the README documents with their measurements', () => {
     const llmtail = one<Deployment>('Deployment').spec.template.spec.containers.find((c) => c.name === 'llmtail') as Container;
     expect(llmtail.resources).toEqual(SIDECAR_RESOURCES);
-    const mib = (q: string) => (q.endsWith('Gi') ? 1024 * Number(q.slice(0, -2)) : Number(q.replace(/Mi$/, '')));
-    const milli = (q: string) => (q.endsWith('m') ? Number(q.slice(0, -1)) : 1000 * Number(q));
     const { requests, limits } = SIDECAR_RESOURCES;
-    expect(mib(requests.memory)).toBeLessThan(mib(limits.memory));
-    expect(milli(requests.cpu)).toBeLessThan(milli(limits.cpu));
+    expect(quantityMiB(requests.memory)).toBeLessThan(quantityMiB(limits.memory));
+    expect(quantityMilli(requests.cpu)).toBeLessThan(quantityMilli(limits.cpu));
     // V8's heap cap sits under the memory limit, so it collects before the kernel OOM-kills.
     const nodeOptions = llmtail.env?.find((e) => e.name === 'NODE_OPTIONS')?.value ?? '';
     const heapCap = /--max-old-space-size=(\d+)/.exec(nodeOptions);
     expect(heapCap).not.toBeNull();
-    expect(Number(heapCap?.[1]) + 64).toBeLessThan(mib(limits.memory));
+    expect(Number(heapCap?.[1]) + 64).toBeLessThan(quantityMiB(limits.memory));
     // The env replaces the image's NODE_OPTIONS, so it must repeat each option the image sets
     // (the semi-space cap that keeps the RSS flat).
     for (const option of (image.env.get('NODE_OPTIONS') ?? '').split(/\s+/).filter(Boolean)) expect(nodeOptions.split(/\s+/)).toContain(option);
     expect(nodeOptions.split(/\s+/)).toContain('--max-semi-space-size=2');
     // What V8 makes of both caps (old space plus the young generation), with ~64 MiB for code and buffers, fits the limit.
-    expect(v8LimitsUnder(nodeOptions).heapLimitMiB + 64).toBeLessThan(mib(limits.memory));
+    expect(v8LimitsUnder(nodeOptions).heapLimitMiB + 64).toBeLessThan(quantityMiB(limits.memory));
     const readme = readFileSync(path.join(DIR, 'README.md'), 'utf8');
     for (const q of [requests.cpu, requests.memory, limits.cpu, limits.memory]) expect(readme).toContain(q);
     expect(readme).toContain('measure-resources.sh');
